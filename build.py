@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Build questionnaires, codebooks and data-entry templates from item banks.
+
+A thin command line over the ``instrument`` package: every command loads and
+validates YAML into the model, renders in memory, and only then writes files,
+atomically, so a failed run leaves ``out/`` as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from instrument import __version__
+from instrument.artifacts import FORMATS, RenderSettings, available_formats, render
+from instrument.atomic import safe_part, write_folders
+from instrument.compile import Options, compile_instrument
+from instrument.errors import InstrumentError
+from instrument.loader import (BANKS_DIR, PROFILES_DIR, bundled, display_name, load_bank,
+                               load_profile, parse_bank, parse_profile, schema)
+from instrument.yamlsafe import read_text
+
+
+class _Cli(click.Group):
+    """Turns a user's mistake (InstrumentError) into a message and exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InstrumentError as exc:
+            raise click.ClickException(_report(exc)) from None
+
+
+def _report(exc: InstrumentError) -> str:
+    n = len(exc.problems)
+    head = f"{n} problem{'s' if n != 1 else ''} found; nothing was written.\n"
+    return head + "\n".join(str(p) for p in exc.problems)
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(cls=_Cli, invoke_without_command=True, context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="build.py")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Build maturity questionnaires from an item bank and term profiles.
+
+    With no command, builds every bundled profile x language of the default bank
+    into out/ (the same as `python build.py build`).
+
+    \b
+    Examples:
+      python build.py                          # everything, into out/
+      python build.py build --profile pb --lang zh-TW --format pdf
+      python build.py validate my-profile.yaml
+      python build.py list
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(build_cmd)
+
+
+@cli.command("build")
+@click.option("--bank", default="pmbok6", show_default=True, metavar="NAME|PATH",
+              help="Bundled bank name or path to a bank .yaml. Example: --bank pmbok6")
+@click.option("--profile", "profiles", multiple=True, metavar="NAME|PATH",
+              help="Term profile (repeatable); default: every bundled profile. "
+                   "Example: --profile pb --profile path/to/my-agency.yaml")
+@click.option("--lang", "langs", multiple=True, metavar="LANG",
+              help="Language (repeatable); default: every language of the bank. Example: --lang zh-TW")
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
+              help="Output format (repeatable); default: all. manifest.json is always written. "
+                   "Example: --format html --format codebook")
+@click.option("--out", "out_dir", default="out", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Output root; files go to OUT/<bank>/<profile>-<lang>/. Example: --out build/")
+@click.option("--scale", default=None, metavar="ID",
+              help="Answer scale of the bank (default: the bank's). Example: --scale yesno")
+@click.option("--rule", default=None, metavar="ID",
+              help="Achievement/gate rule of the bank (default: the bank's). Example: --rule count")
+@click.option("--threshold", type=float, default=None,
+              help="Override the mean rule's threshold. Example: --threshold 4")
+@click.option("--paper", type=click.Choice(["A4", "letter"]), default="A4", show_default=True,
+              help="Paper size for PDFs. Example: --paper letter")
+@click.option("--font", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="TrueType CJK font for PDFs (default: AR PL UMing TW if installed). "
+                   "Example: --font C:/Windows/Fonts/mingliu.ttc")
+def build_cmd(bank: str = "pmbok6", profiles: tuple[str, ...] = (), langs: tuple[str, ...] = (),
+              formats: tuple[str, ...] = (), out_dir: Path = Path("out"), scale: str | None = None,
+              rule: str | None = None, threshold: float | None = None, paper: str = "A4",
+              font: Path | None = None) -> None:
+    """Build questionnaires and their companion files.
+
+    Writes, per profile and language, into OUT/<bank>/<profile>-<lang>/:
+    manifest.json, codebook.csv, labels.sps, data-entry.csv/.xlsx,
+    questionnaire.html, questionnaire.pdf and wave1.pdf.
+
+    \b
+    Examples:
+      python build.py build
+      python build.py build --profile pb --lang zh-TW
+      python build.py build --profile my-agency.yaml --scale yesno --out pilot/
+    """
+    started = time.perf_counter()
+    the_bank = load_bank(bank)
+    profile_names = profiles or tuple(bundled(PROFILES_DIR))
+    options = Options(scale=scale, rule=rule, threshold=threshold)
+    settings = RenderSettings(paper=paper, font=font)
+    wanted = formats or available_formats()
+    folders: dict[str, dict[str, bytes]] = {}
+    count = 0
+    for name in profile_names:
+        profile = load_profile(name, the_bank)
+        for lang in langs or the_bank.languages:
+            inst = compile_instrument(the_bank, profile, lang, options)
+            rel = f"{safe_part(the_bank.id)}/{safe_part(profile.id)}-{safe_part(lang)}"
+            folders[rel] = render(inst, wanted, settings)
+            count += 1
+    write_folders(out_dir, folders)
+    n_files = sum(len(f) for f in folders.values())
+    click.echo(f"built {count} instrument{'s' * (count != 1)} ({n_files} files) into "
+               f"{out_dir}/{the_bank.id}/ in {time.perf_counter() - started:.1f} s")
+    for rel in folders:
+        click.echo(f"  {out_dir / rel}")
+
+
+@cli.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--bank", default="pmbok6", show_default=True, metavar="NAME|PATH",
+              help="Bank that profiles are checked against. Example: --bank my-bank.yaml")
+def validate_cmd(files: tuple[Path, ...], bank: str) -> None:
+    """Check banks and profiles without building anything.
+
+    With no FILES, checks every bundled bank and profile. A file with
+    'practices:' is a bank; any other is a profile, checked against --bank.
+    Problems are listed with file:line:column and how to fix them; exit 1 if any.
+
+    \b
+    Examples:
+      python build.py validate
+      python build.py validate instrument/profiles/pb.yaml
+      python build.py validate my-bank.yaml my-profile.yaml --bank my-bank.yaml
+    """
+    targets = list(files) or [*bundled(BANKS_DIR).values(), *bundled(PROFILES_DIR).values()]
+    problems = []
+    the_bank = None
+    for path in targets:
+        name = display_name(path)
+        try:
+            text = read_text(path, name)
+            if _is_bank(text):
+                b = parse_bank(text, name)
+                click.echo(f"ok  {name}: bank {b.id} {b.version}, {len(b.practices)} practices, "
+                           f"{sum(len(p.stems) for p in b.practices)} stems, "
+                           f"languages {', '.join(b.languages)}")
+            else:
+                the_bank = the_bank or load_bank(bank)
+                p = parse_profile(text, name, the_bank)
+                click.echo(f"ok  {name}: profile {p.id} {p.version}, {len(p.terms)} terms "
+                           f"(checked against bank {the_bank.id})")
+        except InstrumentError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InstrumentError(problems)
+
+
+def _is_bank(text: str) -> bool:
+    return any(line.startswith("practices:") for line in text.splitlines())
+
+
+@cli.command("list")
+def list_cmd() -> None:
+    """List bundled banks, profiles and languages.
+
+    \b
+    Example:
+      python build.py list
+    """
+    click.echo("banks:")
+    banks = []
+    for name, path in bundled(BANKS_DIR).items():
+        b = load_bank(path)
+        banks.append(b)
+        click.echo(f"  {name:<12} {b.version:<8} {len(b.practices)} practices x "
+                   f"{len(b.stages)} stages; scales {', '.join(s.id for s in b.scales)}; "
+                   f"rules {', '.join(r.id for r in b.rules)}")
+    click.echo("profiles:")
+    ref = banks[0] if banks else None
+    for name, path in bundled(PROFILES_DIR).items():
+        p = load_profile(path, ref) if ref else None
+        label = " / ".join(p.name.values()) if p else ""
+        click.echo(f"  {name:<12} {label}")
+    langs = sorted({lang for b in banks for lang in b.languages})
+    click.echo("languages:\n  " + ", ".join(langs))
+
+
+@cli.command("schema")
+@click.argument("kind", type=click.Choice(["bank", "profile"]), default="bank")
+def schema_cmd(kind: str) -> None:
+    """Print the JSON Schema of the bank or profile format.
+
+    Save it and point your editor's YAML extension at it for completion and
+    checks while you type (the bundled files already name it in their first line).
+
+    \b
+    Examples:
+      python build.py schema bank > bank.schema.json
+      python build.py schema profile
+    """
+    click.echo(json.dumps(schema(kind), ensure_ascii=False, indent=2))
+
+
+def main() -> None:
+    cli(prog_name="build.py")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Score returned questionnaires: CSV -> validated responses -> maturity scores -> reports."""
