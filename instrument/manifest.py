@@ -1,0 +1,45 @@
+"""Read a built manifest.json back into an Instrument: how the scorer and follow-ups
+learn the item ids, scale and gate rule without ever re-reading the YAML."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .errors import InstrumentError, Location, problem
+from .model import Instrument
+
+MAX_MANIFEST_BYTES = 20_000_000
+
+
+def load_manifest(path: Path | str) -> Instrument:
+    path = Path(path)
+    where = Location(str(path))
+    try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise InstrumentError([problem("MANIFEST_001", where, detail="file is too large")])
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise InstrumentError([problem("MANIFEST_001", where, detail=exc.strerror or str(exc))])
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InstrumentError([problem("MANIFEST_001", where, detail=f"not valid JSON ({exc})")])
+    try:
+        instrument = Instrument.from_manifest(data)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise InstrumentError([problem("MANIFEST_001", where, detail=f"missing or malformed field {exc}")])
+    if data.get("content_hash") != instrument.content_hash:
+        raise InstrumentError([problem("MANIFEST_002", where)])
+    return instrument
+
+
+def find_manifests(root: Path | str = "out") -> dict[str, list[Path]]:
+    """Built manifests under ``root`` by instrument id (several profiles share one id)."""
+    found: dict[str, list[Path]] = {}
+    for path in sorted(Path(root).glob("**/manifest.json")):
+        try:
+            ident = json.loads(path.read_text(encoding="utf-8")).get("id")
+        except (OSError, ValueError):
+            continue
+        if isinstance(ident, str):
+            found.setdefault(ident, []).append(path)
+    return found
