@@ -41,7 +41,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                  "use a letter first, then letters, digits or '_', at most 32 characters "
                  "(e.g. INT01_S)"),
     "BANK_003": ("missing {lang} text",
-                 "add a '{lang}:' entry here; every text needs all languages the bank "
+                 "add the missing '{lang}:' entry here; every text needs all languages the bank "
                  "declares ({langs})"),
     "BANK_004": ("unknown placeholder '{{{name}}}'{suggestion}",
                  "use one of the placeholders declared under 'placeholders:' ({known}), "
@@ -67,7 +67,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "PROFILE_002": ("term '{name}' is never used by bank '{bank}'{suggestion}",
                     "remove it, or rename it to a placeholder the bank declares ({known})"),
     "PROFILE_003": ("missing {lang} text",
-                    "add a '{lang}:' entry here; profiles need every language the bank has "
+                    "add the missing '{lang}:' entry here; profiles need every language the bank has "
                     "({langs})"),
     "PROFILE_004": ("unknown profile '{name}'{suggestion}",
                     "use one of the bundled profiles ({known}) or pass a path to a .yaml file"),

@@ -29,8 +29,9 @@ VARNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 
 def display_name(path: Path) -> str:
     """A path as the user would type it: relative to the working folder when inside it."""
+    path = Path(path)
     try:
-        return os.path.relpath(path)
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
@@ -48,7 +49,8 @@ def _schema_problems(data: Any, kind: str, marks: Marks, filename: str) -> list:
     for err in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
         path = tuple(err.absolute_path)
         loc = where(marks, path, filename)
-        where_text = "/".join(str(p) for p in path) or "top level"
+        where_text = "/".join(f"#{p + 1}" if isinstance(p, int) else str(p) for p in path) \
+            or "top level"
         if err.validator == "additionalProperties":
             allowed = list(err.schema.get("properties", {}))
             extras = [k for k in err.instance if k not in allowed] if isinstance(err.instance, dict) else []
@@ -70,7 +72,16 @@ def _schema_problems(data: Any, kind: str, marks: Marks, filename: str) -> list:
         else:
             detail = f"{where_text}: {err.message}"
         found.append(problem("SCHEMA_001", loc, detail=detail))
-    return found
+    # a misspelt key ('glosary') already explains the missing one ('glossary')
+    suggested = {p.message.split("did you mean '")[1].split("'")[0] for p in found
+                 if "did you mean '" in p.message}
+    found = [p for p in found if not (p.message.endswith(" is required")
+                                      and p.message.split("'")[-2] in suggested)]
+    return sorted(found, key=_position)
+
+
+def _position(p) -> tuple:
+    return (p.location.file, p.location.line or 0, p.location.column or 0)
 
 
 # --------------------------------------------------------------------------- texts
@@ -219,6 +230,7 @@ def parse_bank(text: str, filename: str) -> Bank:
     for name in known:
         if name not in used:
             out.add("BANK_005", key_where(marks, ("placeholders", name), filename), name=name)
+    out.problems.sort(key=_position)
     out.raise_if_any()
     return _bank_from(data)
 
@@ -281,6 +293,7 @@ def parse_profile(text: str, filename: str, bank: Bank) -> Profile:
     for name in known:
         if name not in data["terms"]:
             out.add("PROFILE_001", key_where(marks, ("terms",), filename), name=name, bank=bank.id)
+    out.problems.sort(key=_position)
     out.raise_if_any()
     return Profile(id=data["id"], version=data["version"], name=data["name"],
                    terms={k: dict(v) for k, v in data["terms"].items()},

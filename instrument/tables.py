@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from datetime import datetime
 
@@ -155,8 +156,9 @@ def _deterministic_zip(data: bytes) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             payload = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                payload = payload  # openpyxl already wrote our fixed times
+            if info.filename == "docProps/core.xml":  # openpyxl stamps 'modified' at save time
+                payload = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)",
+                                 rb"\g<1>2020-01-01T00:00:00Z\g<2>", payload)
             fixed = zipfile.ZipInfo(info.filename, date_time=(2020, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16

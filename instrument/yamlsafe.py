@@ -106,6 +106,9 @@ def load(text: str, filename: str) -> tuple[Any, Marks]:
             detail = exc.problem or str(exc)
             if exc.context:
                 detail = f"{exc.context}, {detail}"
+            if "flow" in detail and "'{'" in detail:
+                detail += ("; a text with {placeholders} inside { ... } must be quoted, e.g. "
+                           "{en: 'Develop {project:title} Charter'}, or written one key per line")
             raise InstrumentError([problem("YAML_001", _loc(filename, mark), detail=detail)])
         except yaml.YAMLError as exc:  # e.g. a reader error on a control character
             raise InstrumentError([problem("YAML_001", Location(filename), detail=str(exc).splitlines()[0])])

@@ -52,9 +52,11 @@ def check_golden(path: Path, actual: str, update: bool) -> None:
     """Compare with a golden file, or rewrite it under --update-golden."""
     if update or not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
+        with open(path, "w", encoding="utf-8", newline="") as fh:  # keep CRLF as produced
+            fh.write(actual)
         if not update:
             pytest.fail(f"golden file {path} was missing and has been written; re-run")
         return
-    expected = path.read_text(encoding="utf-8")
+    with open(path, encoding="utf-8", newline="") as fh:
+        expected = fh.read()
     assert actual == expected, f"output differs from {path}; run pytest --update-golden if intended"
