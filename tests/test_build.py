@@ -185,3 +185,17 @@ def test_every_command_has_help_with_an_example():
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 0
         assert "Example" in result.output, command
+
+
+def test_authoring_guide_example(tmp_path):
+    """docs/authoring.md's worked example: a profile of one's own, validated and built."""
+    example = Path(__file__).parent.parent / "docs" / "examples" / "district.yaml"
+    result = CliRunner().invoke(cli, ["validate", str(example)])
+    assert result.exit_code == 0 and "profile district 1.0.0, 5 terms" in result.output
+    result = CliRunner().invoke(cli, ["build", "--profile", str(example), "--lang", "zh-TW",
+                                      "--format", "codebook", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(
+        (tmp_path / "pmbok6" / "district-zh-TW" / "codebook.csv").read_bytes().decode("utf-8-sig"))))
+    assert rows[0]["text"].startswith("本區公所每個計畫都依同一套書面程序撰寫章程")
+    assert any("專案管理" in r["practice_name"] for r in rows)  # terms of art untouched
