@@ -172,6 +172,49 @@ def _is_bank(text: str) -> bool:
     return any(line.startswith("practices:") for line in text.splitlines())
 
 
+@cli.command("xlsform")
+@click.option("--bank", default="pmbok6", show_default=True, metavar="NAME|PATH",
+              help="Bundled bank name or path to a bank .yaml. Example: --bank pmbok6")
+@click.option("--profile", "profiles", multiple=True, metavar="NAME|PATH",
+              help="Term profile (repeatable); default: every bundled profile. Example: --profile pb")
+@click.option("--out", "out_dir", default="out", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Output root; files go to OUT/<bank>/<profile>-xlsform/. Example: --out build/")
+@click.option("--scale", default=None, metavar="ID", help="Answer scale. Example: --scale yesno")
+@click.option("--rule", default=None, metavar="ID", help="Gate rule. Example: --rule count")
+@click.option("--threshold", type=float, default=None, help="Mean-rule threshold. Example: --threshold 4")
+def xlsform_cmd(bank: str, profiles: tuple[str, ...], out_dir: Path, scale: str | None,
+                rule: str | None, threshold: float | None) -> None:
+    """Export the instrument as an XLSForm for KoboToolbox and ODK.
+
+    One workbook per profile with every language of the bank (label::Chinese (zh),
+    label::English (en)), the glossary as hints, and the first-tier gate as
+    'relevant' expressions equal to the manifest's rule. Upload xlsform.xlsx to
+    Kobo (Projects → New → Upload an XLSForm); score its CSV export with
+    `python -m scoring score export.csv --from kobo --manifest .../manifest.json`.
+
+    \b
+    Examples:
+      python build.py xlsform --profile pb
+      python build.py xlsform --profile my-agency.yaml --rule count --out kobo/
+    """
+    from instrument.xlsform import xlsform
+
+    the_bank = load_bank(bank)
+    options = Options(scale=scale, rule=rule, threshold=threshold)
+    folders: dict[str, dict[str, bytes]] = {}
+    for name in profiles or tuple(bundled(PROFILES_DIR)):
+        profile = load_profile(name, the_bank)
+        insts = [compile_instrument(the_bank, profile, lang, options) for lang in the_bank.languages]
+        folders[f"{safe_part(the_bank.id)}/{safe_part(profile.id)}-xlsform"] = {
+            "xlsform.xlsx": xlsform(insts),
+            "manifest.json": render(insts[0], ())["manifest.json"],
+        }
+    write_folders(out_dir, folders)
+    for rel in folders:
+        click.echo(f"wrote {out_dir / rel / 'xlsform.xlsx'}")
+
+
 @cli.command("list")
 def list_cmd() -> None:
     """List bundled banks, profiles and languages.

@@ -141,6 +141,11 @@ def entry_xlsx(instrument: Instrument) -> bytes:
         book.append([neutralise(v) if isinstance(v, str) else v for v in row])
     book.freeze_panes = "B2"
 
+    return save_workbook(wb)
+
+
+def save_workbook(wb) -> bytes:
+    """An openpyxl workbook as bytes; the same workbook always gives the same bytes."""
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     wb.properties.creator = "opm-instrument"
@@ -150,7 +155,7 @@ def entry_xlsx(instrument: Instrument) -> bytes:
 
 
 def _deterministic_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed entry times so the same workbook gives the same bytes."""
+    """Rewrite a zip with fixed entry times and metadata."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
