@@ -95,7 +95,19 @@ def load(text: str, filename: str) -> tuple[Any, Marks]:
     if len(text) > MAX_BYTES:
         raise InstrumentError([problem("YAML_005", Location(filename), what="text size",
                                        limit=f"{MAX_BYTES:,} characters")])
-    loader = _Loader(text)
+    text = text[1:] if text.startswith("\ufeff") else text
+    if "\ufeff" in text:  # invisible, and would silently become part of a key
+        pos = text.index("\ufeff")
+        line_start = text.rfind("\n", 0, pos) + 1
+        raise InstrumentError([problem(
+            "YAML_001", Location(filename, text.count("\n", 0, pos) + 1, pos - line_start + 1),
+            detail="an invisible byte-order mark (U+FEFF) stands in the middle of the file, "
+                   "usually from joining two files; delete it")])
+    try:
+        loader = _Loader(text)  # the reader already rejects control characters here
+    except yaml.YAMLError as exc:
+        raise InstrumentError([problem("YAML_001", _reader_location(exc, filename, text),
+                                       detail=_reader_detail(exc))])
     try:
         try:
             node = loader.get_single_node()
@@ -111,7 +123,8 @@ def load(text: str, filename: str) -> tuple[Any, Marks]:
                            "{en: 'Develop {project:title} Charter'}, or written one key per line")
             raise InstrumentError([problem("YAML_001", _loc(filename, mark), detail=detail)])
         except yaml.YAMLError as exc:  # e.g. a reader error on a control character
-            raise InstrumentError([problem("YAML_001", Location(filename), detail=str(exc).splitlines()[0])])
+            raise InstrumentError([problem("YAML_001", _reader_location(exc, filename, text),
+                                           detail=_reader_detail(exc))])
         except RecursionError:
             raise InstrumentError([problem("YAML_005", Location(filename), what="nesting depth",
                                            limit=f"{MAX_DEPTH} levels")])
@@ -124,6 +137,24 @@ def load(text: str, filename: str) -> tuple[Any, Marks]:
         return value, marks
     finally:
         loader.dispose()
+
+
+def _reader_location(exc: yaml.YAMLError, filename: str, text: str) -> Location:
+    """Line and column of a reader error (PyYAML reports only a character offset)."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        pos = exc.position
+        line_start = text.rfind("\n", 0, pos) + 1
+        return Location(filename, text.count("\n", 0, pos) + 1, pos - line_start + 1)
+    return Location(filename)
+
+
+def _reader_detail(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.reader.ReaderError):
+        char = exc.character
+        code = ord(char) if isinstance(char, str) else char
+        return (f"the file contains a control character (U+{code:04X}); remove it "
+                "(it often comes from copying text out of a PDF or a spreadsheet)")
+    return str(exc).splitlines()[0]
 
 
 def _convert(node: yaml.Node, path: tuple, loader: _Loader, filename: str, marks: Marks,
