@@ -94,10 +94,122 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                   "ids used as folder names may hold letters, digits, '.', '_' and '-' only"),
     # --- HTML questionnaire (instrument/html.py) -----------------------------
     # (add HTML_nnn entries here)
+    "HTML_001": ("the HTML questionnaire's template files are missing ({detail})",
+                 "run build.py from a checkout of the project, or install it with "
+                 "`pip install -e .` so that the templates/ folder is found"),
     # --- PDF questionnaire and follow-ups (instrument/pdf.py) ---------------
     # (add PDF_nnn entries here)
+    "PDF_001": ("unknown paper size '{paper}'",
+                "use --paper A4 or --paper letter"),
+    "PDF_002": ("the font has no glyph for {chars!r} (in {where})",
+                "pass --font PATH to a TrueType font with these characters (e.g. Windows "
+                "mingliu.ttc), or change the text"),
     # --- scorer: reading and validating responses (scoring/) ----------------
     # (add CSV_nnn and SCORE_nnn entries here)
+    # --- import adapters (scoring/adapters.py) ---
+    "ADAPT_001": ("unknown platform '{name}'{suggestion}",
+                  "pass --from with one of: {known}; leave --from out for the scorer's own layout"),
+    "ADAPT_002": ("cannot read this as a {platform} export: {detail}",
+                  "{fix}"),
+    "ADAPT_003": ("matches no item of the instrument; ignored{suggestion}",
+                  "{fix}"),
+    "ADAPT_004": ("value '{value}' is neither a code nor an answer label of scale "
+                  "{scale}{suggestion}{more}",
+                  "{fix}; the codes and labels are {labels}; a blank cell is no answer"),
+    "ADAPT_005": ("holds {what}, like column '{first}' before it",
+                  "delete or rename one of the two columns; the scorer never guesses which one "
+                  "is right"),
+    "ADAPT_006": ("no respondent id column ({labels}); respondent_id is {source}",
+                  "{fix}"),
+    "ADAPT_007": ("the row has {n} cells but the header has {expected}",
+                  "export the file from {platform} again; if it was edited in a spreadsheet, "
+                  "look for a cell split in two in this row"),
+    "ADAPT_008": ("no column matches an item of instrument {ident} (read as a {platform} export)",
+                  "{fix}"),
+    "ADAPT_009": ("and {n} more {what} not listed",
+                  "fix the ones listed and run again; the rest often go away with them"),
+    "CSV_001": ("cannot read file: {detail}",
+                "check the path, and close the file if another program holds it"),
+    "CSV_002": ("the file is {size}, more than the limit of {limit}",
+                "split it into smaller files (the scorer merges them), or raise the limit "
+                "with --max-file-size"),
+    "CSV_003": ("the file is neither UTF-8 nor Big5/cp950 (byte {byte} cannot be decoded)",
+                "in Excel use Save As \u2192 CSV UTF-8 (*.csv); if you know the file's encoding, "
+                "pass it, e.g. --encoding=utf-16"),
+    "CSV_004": ("the file is not UTF-8; it was read as Big5/cp950 (an Excel export)",
+                "check that Chinese names look right; in Excel use Save As \u2192 CSV UTF-8, "
+                "or pass --encoding=cp950 to say so"),
+    "CSV_005": ("cannot decode the file as {encoding}: byte {byte}",
+                "check --encoding, or leave it out: UTF-8, UTF-16 and Big5/cp950 are detected"),
+    "CSV_006": ("the file has no header row",
+                "row 1 must hold the column names of the data-entry template: {columns}"),
+    "CSV_007": ("the header has {n} columns, more than the limit of {limit}",
+                "check that this is a response file; the data-entry template has {expected} columns"),
+    "CSV_008": ("duplicate column '{name}' (also column {first})",
+                "keep one of the two columns; the scorer never guesses which one is right"),
+    "CSV_009": ("missing {what}{suggestion}",
+                "{fix}"),
+    "CSV_010": ("column '{name}' is not part of the instrument; ignored{suggestion}",
+                "remove the column, or rename it if it holds an item (item ids are in "
+                "codebook.csv)"),
+    "CSV_011": ("value '{value}' is not a code of scale {scale} ({codes})",
+                "type one of {allowed}, or leave the cell blank when there is no answer"),
+    "CSV_012": ("instrument '{found}' does not match the manifest's '{expected}' ({rows})",
+                "score this file with the manifest of its own questionnaire (--manifest "
+                "out/<bank>/<profile>-<lang>/manifest.json), or correct the instrument column"),
+    "CSV_013": ("respondent_id is blank in a row with answers",
+                "give every answered row a unique respondent_id (e.g. the number on the paper form)"),
+    "CSV_014": ("respondent '{rid}' also appears at {other} with {what}",
+                "{fix}"),
+    "CSV_015": ("respondent '{rid}' appears again, identically, at {other}; kept once",
+                "delete the repeated row"),
+    "CSV_016": ("area {area} is closed by the gate ({why}), but {n} stem(s) beyond stage "
+                "{gate} were answered ({items}); the scorer ignores them",
+                "nothing to do if the form was filled in full on purpose: the gate rule decides "
+                "({rule}); otherwise check this respondent's {gate} answers for {area}"),
+    "CSV_017": ("empty {rows}; skipped",
+                "delete the empty rows, or leave them: they are skipped"),
+    "CSV_018": ("straight-lining: all {n} answered stems have the same answer ({answer})",
+                "check the form; a respondent who ticks one column throughout may not have "
+                "read the questions (consider excluding them)"),
+    "CSV_019": ("cell has {n} characters, more than the limit of {limit}",
+                "cells hold short codes or ids; check that the cell holds what you meant"),
+    "CSV_020": ("cell contains a NUL byte",
+                "the file may be damaged or in another encoding; in Excel use Save As "
+                "\u2192 CSV UTF-8, or pass --encoding (e.g. --encoding=utf-16)"),
+    "CSV_021": ("the row has {n} cells but the header has {expected}",
+                "a cell that contains the delimiter ('{delimiter}') must be in double quotes; "
+                "look for a stray delimiter in this row"),
+    "CSV_022": ("a quoted cell that starts on or after this row is never closed",
+                "add the closing double quote (\"); a quote inside a cell is written twice (\"\")"),
+    "CSV_023": ("a single row is longer than {limit}",
+                "check the file: a row of the data-entry template holds a few kB at most"),
+    "CSV_024": ("no respondents: {detail}",
+                "add at least one row with a respondent_id and answers"),
+    "CSV_025": ("cannot read the workbook: {detail}",
+                "save it as an Excel workbook (.xlsx) or in Excel use Save As \u2192 CSV UTF-8"),
+    "CSV_026": ("respondent '{rid}' has no answers; skipped",
+                "check that the answers were typed into this row"),
+    "CSV_027": ("and {n} more {kind} not listed ({codes})",
+                "fix the ones listed and run again; the rest often go away with them"),
+    "CSV_028": ("{what} is not supported",
+                "in Excel use Save As \u2192 CSV UTF-8 (*.csv) or Excel Workbook (*.xlsx)"),
+    "CSV_029": ("row 1 is not the header: 'respondent_id' is on row {row}",
+                "delete the rows above the header so that row 1 holds the column names"),
+    "SCORE_001": ("no built manifest for instrument '{ident}' under {root}/",
+                  "run `python build.py` first, or pass --manifest PATH to the manifest.json "
+                  "that came with the questionnaire"),
+    "SCORE_002": ("the files do not say which instrument they belong to (no 'instrument' values)",
+                  "pass --manifest PATH, e.g. --manifest out/pmbok6/pb-zh-TW/manifest.json"),
+    "SCORE_003": ("the files name {n} instruments: {ids}",
+                  "score each instrument's files separately, each with its own --manifest"),
+    "SCORE_004": ("cannot write --out {path}: {detail}",
+                  "choose a new or empty folder for --out; the scorer replaces only folders "
+                  "it wrote itself"),
+    "SCORE_005": ("unknown rule '{name}'{suggestion}",
+                  "use one of the rules of bank {bank}: {known}"),
+    "SCORE_006": ("--threshold {value} {detail}",
+                  "{fix}"),
     # --- manifests ----------------------------------------------------------
     "MANIFEST_001": ("cannot read manifest: {detail}",
                      "pass the manifest.json that build.py wrote next to the questionnaire"),
