@@ -1,9 +1,64 @@
 """Scores: everything a report shows, computed once from Responses.
 
 Per respondent the results are dense numpy arrays (vectorised; a million
-respondents x 64 units x 4 stages fits in memory as float32), and long tidy
-tables are produced on demand for output. Per organisation they are small
-DataFrames. Reports read only this object, never the raw CSV.
+respondents x 64 units x 4 stages fits in memory as float32 / int8), and long tidy
+tables are produced on demand for output (``respondents_long``). Per organisation
+they are small DataFrames. Reports read only this object, never the raw CSV.
+
+Produced by ``scoring.methods.compute``; the rules behind every number are in
+docs/scoring.md.
+
+``Scores.organisations``: one row per organisation x unit x stage (long form)
+    ============== ======================================================================
+    organisation   the ``organisation`` column ('' when not given); rows sorted by it
+    unit_type      'area' | 'group' | 'practice'
+    unit           unit id (INT, planning, INT01, ...), in instrument order
+    stage          stage id (S, M, C, I), in instrument order
+    n              respondents of the organisation (every one counts in the levels)
+    n_answered     respondents with at least one answered reached stem in this
+                   unit-stage: the n behind ``mean`` and ``sd``
+    n_not_reached  respondents for whom this unit-stage had gated-out stems
+    mean, sd       mean and SD (n - 1) of those respondents' unit-stage means
+    share_achieved share of the n respondents who achieved this stage
+    achieved_of_means  the rule applied to the organisation's item means (below)
+    level_of_means unit level from the organisation's item means (repeated per stage)
+    median_level   median of the respondents' unit levels (repeated per stage; x.5
+                   when the two middle levels differ)
+    attained_pct   opm3-binary: % of the unit-stage's stems attained over all
+                   respondents (NaN for other methods)
+    applied_share  coverage: share of the unit's practices applied by the
+                   organisation's mean S answers (repeated per stage; NaN otherwise)
+    frequent       coverage: applied_share >= 0.5 (應用層面較頻繁), else False
+    frequent_share coverage: share of respondents who classify the unit as frequent
+    flag           '' or 'n too small' (n < 3)
+    ============== ======================================================================
+
+    The organisation's item mean counts a not-reached stem as the scale's lowest
+    code (as the respondent-level rule does) and leaves blanks and don't-know out.
+
+``Scores.reliability``: one row per statistic x scope x unit x stage block (long form)
+    ============== ======================================================================
+    statistic      'rwg_j' | 'alpha' | 'icc1' | 'icc2'
+    scope          'organisation' (one organisation) | 'all' (pooled / across them)
+    organisation   the organisation, '' when scope is 'all'
+    unit_type      'area' | 'group'
+    unit, stage    the block; stage '' = all stems of the unit (rwg_j, icc1, icc2)
+    value          the statistic (NaN when it cannot be computed)
+    n              respondents used (rwg_j: with an answer in the block; alpha:
+                   complete cases; icc: respondents with a unit mean)
+    n_items        J for rwg_j, items for alpha; NaN for icc
+    n_groups       organisations entering the ANOVA (icc); NaN otherwise
+    k              ICC: adjusted average group size; NaN otherwise
+    ms_between, ms_within  ICC: one-way ANOVA mean squares; NaN otherwise
+    mean_var       rwg_j: mean observed item variance s̄²; NaN otherwise
+    expected_var   rwg_j: σ²EU = (A² - 1) / 12; NaN otherwise
+    flag           '' or '; '-joined: 'n too small', 'fewer than 2 items',
+                   'truncated to 0', 'fewer than 2 organisations'
+    ============== ======================================================================
+
+    Rows: statistic (rwg_j, alpha, icc1, icc2), unit type, unit, then the whole-unit
+    row (stage '') before S, M, C, I; 'organisation' scope before 'all'. The per-area
+    rwg(j) and ICC of a report are the stage '' rows.
 """
 
 from __future__ import annotations
@@ -23,16 +78,33 @@ UNIT_TYPES = ("area", "group", "practice")
 
 @dataclass(frozen=True)
 class UnitScores:
-    """Results of one unit type (areas, process groups or practices) per respondent."""
+    """Results of one unit type (areas, process groups or practices) per respondent.
+
+    Arrays are indexed respondents (in ``Responses`` order) x units x stages. Counts
+    are int8 (int16 if a unit-stage ever holds more than 127 stems). The
+    method-specific arrays are None for the other methods.
+    """
 
     unit_type: str  # one of UNIT_TYPES
     units: tuple[str, ...]  # unit ids in instrument order
     stages: tuple[str, ...]  # stage ids in instrument order
-    mean: np.ndarray  # float32, respondents x units x stages; mean of answered stems (NaN if none)
-    n_answered: np.ndarray  # int16, respondents x units x stages
-    n_not_reached: np.ndarray  # int16, respondents x units x stages (gated out)
-    achieved: np.ndarray  # bool, respondents x units x stages
+    n_items: np.ndarray  # int16, units x stages: stems per unit-stage (same for everyone)
+    mean: np.ndarray  # float32: mean of the answered reached stems (NaN if none)
+    n_answered: np.ndarray  # int8: stems with a substantive answer, reached
+    n_not_reached: np.ndarray  # int8: stems gated out (their area failed the gate)
+    achieved: np.ndarray  # bool: the rule passes, not-reached stems counted as the lowest code
     level: np.ndarray  # int8, respondents x units: consecutive achieved stages from the first
+    n_attained: np.ndarray | None = None  # opm3-binary, int8: stems attained (code >= cut)
+    applied_share: np.ndarray | None = None  # coverage, float32, respondents x units
+    frequent: np.ndarray | None = None  # coverage, bool, respondents x units
+
+    @property
+    def attained_pct(self) -> np.ndarray | None:
+        """opm3-binary: 100 x n_attained / n_items (float32; NaN for an empty unit-stage)."""
+        if self.n_attained is None:
+            return None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (self.n_attained * np.float32(100) / self.n_items).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -43,7 +115,76 @@ class Scores:
     overrides: dict[str, object]  # command-line overrides of the manifest, {} if none
     responses: Responses
     units: dict[str, UnitScores]  # unit_type -> UnitScores
-    organisations: pd.DataFrame  # long: see docs/scoring.md
-    reliability: pd.DataFrame  # long: see docs/scoring.md
+    organisations: pd.DataFrame  # long: see the module docstring and docs/scoring.md
+    reliability: pd.DataFrame  # long: see the module docstring and docs/scoring.md
     warnings: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # method-specific remarks for reports
+
+    def respondents_long(self, unit_types: tuple[str, ...] = ("area", "group"),
+                         rows: slice | None = None) -> pd.DataFrame:
+        """Shortcut for ``respondents_long(self, unit_types, rows)``."""
+        return respondents_long(self, unit_types, rows)
+
+
+RESPONDENT_COLUMNS = ("respondent_id", "organisation", "unit_type", "unit", "stage", "n_items",
+                      "n_answered", "n_not_reached", "mean", "achieved", "level")
+
+
+def respondents_long(scores: Scores, unit_types: tuple[str, ...] = ("area", "group"),
+                     rows: slice | None = None) -> pd.DataFrame:
+    """The tidy per-respondent table: one row per respondent x unit x stage.
+
+    Columns: respondent_id, organisation, unit_type, unit, stage, n_items,
+    n_answered, n_not_reached, mean, achieved, level (the unit's level, repeated on
+    its stage rows); plus attained_pct (opm3-binary) or applied_share and frequent
+    (coverage, repeated per stage). Rows are ordered respondent, unit type (as
+    given), unit and stage (instrument order). ``rows`` selects a slice of
+    respondents, so a writer can stream a million respondents in blocks without
+    building the whole table (60 rows per respondent for areas and groups).
+    Text columns are pandas categoricals (unit_type, unit and stage in instrument
+    order).
+    """
+    resp = scores.responses
+    rows = rows if rows is not None else slice(0, len(resp))
+    ids = np.asarray(resp.respondent_id[rows], dtype=object)
+    orgs = np.asarray(resp.organisation[rows], dtype=object)
+    n_resp = len(ids)
+    parts = []
+    for unit_type in unit_types:
+        us = scores.units[unit_type]
+        n_u, n_s = len(us.units), len(us.stages)
+        per = n_u * n_s
+        block = {
+            "respondent_id": np.repeat(ids, per),
+            "organisation": np.repeat(orgs, per),
+            "unit_type": np.full(n_resp * per, unit_type, dtype=object),
+            "unit": np.tile(np.repeat(np.array(us.units, dtype=object), n_s), n_resp),
+            "stage": np.tile(np.array(us.stages, dtype=object), n_resp * n_u),
+            "n_items": np.tile(us.n_items.reshape(-1), n_resp),
+            "n_answered": us.n_answered[rows].reshape(-1),
+            "n_not_reached": us.n_not_reached[rows].reshape(-1),
+            "mean": us.mean[rows].reshape(-1),
+            "achieved": us.achieved[rows].reshape(-1),
+            "level": np.repeat(us.level[rows].reshape(-1), n_s),
+        }
+        if us.n_attained is not None:
+            block["attained_pct"] = us.attained_pct[rows].reshape(-1)
+        if us.applied_share is not None:
+            block["applied_share"] = np.repeat(us.applied_share[rows].reshape(-1), n_s)
+            block["frequent"] = np.repeat(us.frequent[rows].reshape(-1), n_s)
+        parts.append(pd.DataFrame(block))
+    if not parts:
+        return pd.DataFrame(columns=list(RESPONDENT_COLUMNS))
+    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    if len(parts) > 1:  # respondent-major order across unit types
+        key = np.concatenate([np.repeat(np.arange(n_resp), len(scores.units[t].units)
+                                        * len(scores.units[t].stages)) for t in unit_types])
+        table = table.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
+    order = {"unit_type": list(unit_types),
+             "unit": list(dict.fromkeys(u for t in unit_types for u in scores.units[t].units)),
+             "stage": list(scores.instrument.stage_ids)}
+    for col in ("respondent_id", "organisation", "unit_type", "unit", "stage"):
+        categories = order.get(col)
+        table[col] = pd.Categorical(table[col], categories=categories) if categories else \
+            table[col].astype("category")
+    return table

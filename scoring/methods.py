@@ -1,0 +1,554 @@
+"""Scoring methods: ``Responses`` -> ``Scores``, vectorised over respondents.
+
+Three named methods (DESIGN.md, "Scoring"); ``staged`` is the default:
+
+``staged``
+    A stage is achieved for a unit (knowledge area, process group, practice) when
+    ``instrument.gating.achieved`` passes on that unit's stems at that stage; the
+    level is the number of consecutive achieved stages from the first.
+``opm3-binary``
+    Everything ``staged`` computes, plus the share of stage-items *attained* per
+    unit, as in the OPM3 self-assessment.
+``coverage``
+    Everything ``staged`` computes, plus the thesis's classification: a practice
+    is *applied* when its gate-stage (S) stem is achieved; a unit is *applied
+    frequently* (應用層面較頻繁) when at least half of its practices are applied,
+    otherwise *sparsely* (較稀少).
+
+The rules shared by all three (written for researchers in docs/scoring.md):
+
+* **The gate decides what was reached.** For each respondent and knowledge area,
+  ``gating.gate_matrix`` applies the instrument's rule (the one the questionnaire
+  applied in the field) to the area's gate-stage stems. When the gate fails, every
+  stem of that area at the other stages is *not reached*, whether or not a value
+  was typed in: answered-anyway values are ignored. Only the gate-stage answers
+  decide, so scoring a full response and the same response with the gated-out
+  stems blanked gives identical results.
+* **Not reached is the weakest answer, never missing data.** In the achievement
+  test a not-reached stem enters as the lowest substantive code of the scale
+  (1 = 非常不同意 on agree5, 0 = 否 on yes/no). Under the ``mean`` rule it pulls the
+  mean down instead of shrinking n; under the ``count`` rule it is simply not
+  marked. Blanks and don't-know codes of *reached* stems stay missing, as the
+  rule itself says (``gating.achieved``).
+* **Descriptive means are separate.** ``UnitScores.mean`` is the mean of the
+  answered (substantive) reached stems, with ``n_answered`` and ``n_not_reached``
+  beside it, so a report can show what the respondent actually said.
+
+Memory and speed: respondents are processed in blocks of ``CHUNK_ROWS`` rows
+(each block fully vectorised with numpy; there is no Python loop over
+respondents), results are stored as float32 / int8 / bool, and the loops that
+remain run over at most a handful of stem-count batches per unit type.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from instrument import gating
+from instrument.model import GateRule, Instrument
+
+from . import stats
+from .responses import Responses
+from .scores import UNIT_TYPES, Scores, UnitScores
+from .stats import classify_coverage
+
+DEFAULT_METHOD = "staged"
+CHUNK_ROWS = 1 << 15  # respondents per vectorised block: ~50 MB of float64 per copy of 196 items
+RULE_KEYS = ("kind", "threshold", "min_code", "share")  # overrides that change the rule
+
+Progress = Callable[[int], None]  # called with the number of respondents just scored
+
+
+# --------------------------------------------------------------------------- structure
+@dataclass(frozen=True)
+class UnitPlan:
+    """Which item columns make up each unit-stage of one unit type (fixed per instrument).
+
+    Unit-stages are batched by their number of stems ``k``: ``batches`` holds, per
+    distinct ``k``, the unit and stage indices of the unit-stages with ``k`` stems and
+    an (m x k) matrix of their item columns, so one call of ``gating.achieved`` on an
+    ((rows * m) x k) array decides all of them at once.
+    """
+
+    unit_type: str
+    units: tuple[str, ...]
+    stages: tuple[str, ...]
+    columns: tuple[tuple[np.ndarray, ...], ...]  # [unit][stage] -> item column indices
+    n_items: np.ndarray  # units x stages
+    batches: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]  # (unit idx, stage idx, cols)
+    membership: np.ndarray  # units x practices bool: the practices of each unit (coverage)
+    weights: np.ndarray  # (units * stages) x items float32: 1 where the item is in the unit-stage
+    single: np.ndarray | None  # when every unit-stage has exactly one stem: its item, else None
+
+    def achieved(self, values_t: np.ndarray, rule: GateRule,
+                 codes: tuple[float, ...] = ()) -> np.ndarray:
+        """units x stages x rows: ``gating.achieved`` on every unit-stage.
+
+        ``values_t`` is item-major (items x rows) with the not-reached treatment
+        already applied (see ``achievement_values``). Each batch of unit-stages with k
+        stems goes to ``gating.achieved`` as one ((m * rows) x k) array, laid out
+        column-major so the rule's row sums run over long contiguous columns. A
+        unit-stage with no stems is not achieved.
+
+        One-stem unit-stages (every practice) pass exactly when their single code
+        passes, so when the scale's ``codes`` are given, ``gating.achieved`` is asked
+        once per code and the answer looked up (values that are not among ``codes``
+        still go through ``gating.achieved`` one by one): same decisions, a fraction
+        of the work for a million respondents x 196 practice-stages.
+        """
+        rows = values_t.shape[1]
+        out = np.zeros((len(self.units), len(self.stages), rows), dtype=bool)
+        for uu, ss, cols in self.batches:
+            m, k = cols.shape
+            block = values_t[cols.T]  # k x m x rows
+            if k == 1 and codes:
+                out[uu, ss] = _single_stem_achieved(block[0], rule, codes)
+                continue
+            flat = gating.achieved(block.reshape(k, m * rows).T, rule)
+            out[uu, ss] = flat.reshape(m, rows)
+        return out
+
+
+def _single_stem_achieved(values: np.ndarray, rule: GateRule, codes: tuple[float, ...]
+                          ) -> np.ndarray:
+    """``gating.achieved`` of one-stem sets, via a lookup over the scale's codes."""
+    known = np.array(codes, dtype="float64")
+    passing = known[gating.achieved(known.reshape(-1, 1), rule)]
+    out = np.zeros(values.shape, dtype=bool)
+    listed = np.isnan(values)
+    for code in known:
+        hit = values == code
+        listed |= hit
+        if code in passing:
+            out |= hit
+    if not listed.all():  # a value outside the scale: ask the rule itself
+        other = ~listed
+        out[other] = gating.achieved(values[other].reshape(-1, 1), rule)
+    return out
+
+
+def unit_plan(instrument: Instrument, unit_type: str) -> UnitPlan:
+    """The item columns of every unit-stage for ``unit_type`` (area, group or practice)."""
+    if unit_type not in UNIT_TYPES:
+        raise ValueError(f"unknown unit type {unit_type!r}; choose one of {', '.join(UNIT_TYPES)}")
+    units = {"area": tuple(a.id for a in instrument.areas),
+             "group": tuple(g.id for g in instrument.groups),
+             "practice": tuple(p.id for p in instrument.practices)}[unit_type]
+    stages = instrument.stage_ids
+    u_index = {u: k for k, u in enumerate(units)}
+    s_index = {s: k for k, s in enumerate(stages)}
+    lists: list[list[list[int]]] = [[[] for _ in stages] for _ in units]
+    for col, item in enumerate(instrument.items):
+        lists[u_index[getattr(item, unit_type)]][s_index[item.stage]].append(col)
+    columns = tuple(tuple(np.array(c, dtype=np.intp) for c in per_stage) for per_stage in lists)
+    n_items = np.array([[len(c) for c in per_stage] for per_stage in lists],
+                       dtype=np.int16).reshape(len(units), len(stages))
+    by_k: dict[int, list[tuple[int, int]]] = {}
+    for u in range(len(units)):
+        for s in range(len(stages)):
+            k = int(n_items[u, s])
+            if k:
+                by_k.setdefault(k, []).append((u, s))
+    batches = tuple(
+        (np.array([u for u, _ in pairs], dtype=np.intp), np.array([s for _, s in pairs], dtype=np.intp),
+         np.array([columns[u][s] for u, s in pairs], dtype=np.intp))
+        for k, pairs in sorted(by_k.items()))
+    membership = np.zeros((len(units), len(instrument.practices)), dtype=bool)
+    for p, practice in enumerate(instrument.practices):
+        unit = practice.id if unit_type == "practice" else getattr(practice, unit_type)
+        membership[u_index[unit], p] = True
+    weights = np.zeros((len(units) * len(stages), len(instrument.items)), dtype=np.float32)
+    for u in range(len(units)):
+        for s in range(len(stages)):
+            weights[u * len(stages) + s, columns[u][s]] = 1.0
+    single = np.array([columns[u][s][0] for u in range(len(units)) for s in range(len(stages))],
+                      dtype=np.intp) if n_items.size and (n_items == 1).all() else None
+    return UnitPlan(unit_type, units, stages, columns, n_items, batches, membership, weights,
+                    single)
+
+
+def lowest_code(instrument: Instrument) -> float:
+    """The scale's lowest substantive code: what a not-reached stem counts as."""
+    valid = instrument.scale.valid
+    if not valid:
+        raise ValueError(f"scale {instrument.scale.id!r} has no substantive codes")
+    return float(min(valid))
+
+
+def reached_answers_t(instrument: Instrument, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Item-major substantive answers of reached stems and the not-reached mask.
+
+    ``raw`` is rows x ``instrument.item_ids`` with raw codes and NaN blanks (as in
+    ``Responses.values``). Returns ``(clean_t, not_reached_t)``, both items x rows:
+    ``clean_t`` is float64 with NaN for blanks, missing codes (don't know) and
+    not-reached stems (answered-anyway values are dropped: the gate decides);
+    ``not_reached_t`` is True where the stem's area failed the gate
+    (``gating.gate_matrix``) and the stem is not at the gate stage.
+    """
+    raw = np.asarray(raw, dtype="float64")
+    opened = gating.gate_matrix(instrument, raw)  # rows x areas
+    clean_t = gating.substantive(np.ascontiguousarray(raw.T), instrument.scale)
+    area_index = {a.id: k for k, a in enumerate(instrument.areas)}
+    item_area = np.array([area_index[i.area] for i in instrument.items], dtype=np.intp)
+    gated = np.array([i.stage != instrument.gate_stage for i in instrument.items], dtype=bool)
+    not_reached_t = ~np.ascontiguousarray(opened.T)[item_area] & gated[:, None]
+    clean_t[not_reached_t] = np.nan
+    return clean_t, not_reached_t
+
+
+def reached_answers(instrument: Instrument, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``reached_answers_t`` laid out respondents x items, like ``Responses.values``."""
+    clean_t, not_reached_t = reached_answers_t(instrument, raw)
+    return clean_t.T, not_reached_t.T
+
+
+def consecutive_levels(achieved: np.ndarray) -> np.ndarray:
+    """int8 level: the number of consecutive True values from the first, along axis 1.
+
+    ``achieved`` is units x stages x rows (or any array with stages on axis 1).
+    """
+    running = achieved[:, 0].copy() if achieved.shape[1] else np.zeros(
+        achieved.shape[:1] + achieved.shape[2:], dtype=bool)
+    level = running.astype(np.int8)
+    for s in range(1, achieved.shape[1]):
+        running &= achieved[:, s]
+        level += running
+    return level
+
+
+def achievement_values(clean: np.ndarray, not_reached: np.ndarray, lowest: float) -> np.ndarray:
+    """What the achievement test sees: reached answers, not-reached stems as the lowest code."""
+    return np.where(not_reached, lowest, clean)
+
+
+# --------------------------------------------------------------------------- the rule
+def resolve_rule(instrument: Instrument, rule: GateRule | None = None,
+                 overrides: Mapping[str, object] | None = None) -> GateRule:
+    """The rule to score with: ``rule`` if given, else the manifest's with ``overrides``.
+
+    Override keys that change the rule are ``kind``, ``threshold``, ``min_code`` and
+    ``share`` (e.g. ``{"threshold": 4.0}`` from ``--threshold 4``); other keys are only
+    recorded in ``Scores.overrides`` for the report. The gate that decided what was
+    reached in the field always stays the manifest's rule.
+    """
+    if rule is not None:
+        return rule
+    params = {k: (overrides or {})[k] for k in RULE_KEYS if k in (overrides or {})}
+    if not params:
+        return instrument.rule
+    resolved = dataclasses.replace(instrument.rule, **params)
+    if resolved.kind == "mean" and resolved.threshold is None:
+        raise ValueError("the 'mean' rule needs a threshold (e.g. --threshold 3.5)")
+    if resolved.kind == "count" and (resolved.min_code is None or resolved.share is None):
+        raise ValueError("the 'count' rule needs min_code and share (e.g. min_code 4, share 0.5)")
+    if resolved.kind not in ("mean", "count"):
+        raise ValueError(f"unknown rule kind {resolved.kind!r}; choose 'mean' or 'count'")
+    return resolved
+
+
+def attained_cut(rule: GateRule) -> float:
+    """opm3-binary: a stem is attained when its code is at least this value.
+
+    The rule's threshold (mean rule) or min_code (count rule): on the yes/no scale
+    (1 = yes, 0 = no, threshold 0.5 / min_code 1) exactly the 'yes' answers; on the
+    agree5 scale (threshold 3.5 / min_code 4) 4 = 同意 and 5 = 非常同意.
+    """
+    return float(rule.threshold if rule.kind == "mean" else rule.min_code)
+
+
+# --------------------------------------------------------------------------- per block of rows
+def _count_dtype(plans: Mapping[str, UnitPlan]) -> np.dtype:
+    biggest = max((int(p.n_items.max()) for p in plans.values() if p.n_items.size), default=0)
+    return np.dtype(np.int8 if biggest <= np.iinfo(np.int8).max else np.int16)
+
+
+@dataclass
+class ItemBlock:
+    """Item-major arrays of one block of rows, shared by the scoring and the sums."""
+
+    clean: np.ndarray  # items x rows float64: reached substantive answers, NaN otherwise
+    not_reached: np.ndarray  # items x rows bool
+    answered: np.ndarray  # items x rows bool: ~isnan(clean)
+    filled: np.ndarray  # items x rows float32: clean with 0 for NaN
+
+    @classmethod
+    def of(cls, clean_t: np.ndarray, not_reached_t: np.ndarray) -> ItemBlock:
+        answered = ~np.isnan(clean_t)
+        filled = np.where(answered, clean_t, 0.0).astype(np.float32)
+        return cls(clean_t, not_reached_t, answered, filled)
+
+
+def _unit_sums(plan: UnitPlan, item_values: np.ndarray) -> np.ndarray:
+    """units x stages x rows: the sum of ``item_values`` (items x rows, float32) over each
+    unit-stage's stems, as one matrix product (exact for counts and integer codes)."""
+    if plan.single is not None:
+        out = item_values[plan.single]
+    else:
+        out = plan.weights @ item_values
+    return out.reshape(len(plan.units), len(plan.stages), -1)
+
+
+def _score_block(plans: Mapping[str, UnitPlan], items: ItemBlock, rule: GateRule, method: str,
+                 lowest: float, gate_index: int, count_dtype: np.dtype,
+                 codes: tuple[float, ...] = ()) -> dict[str, dict[str, np.ndarray]]:
+    """Every per-respondent result for a block of rows, per unit type, item-major.
+
+    Arrays come back as units x stages x rows (``level``, ``applied_share`` and
+    ``frequent``: units x rows); ``_score`` transposes them into ``UnitScores``.
+    """
+    test_t = achievement_values(items.clean, items.not_reached, lowest)
+    answered_f = items.answered.astype(np.float32)
+    not_reached_f = items.not_reached.astype(np.float32)
+    attained_f = None
+    if method == "opm3-binary":
+        with np.errstate(invalid="ignore"):
+            attained_f = (items.clean >= attained_cut(rule) - 1e-9).astype(np.float32)
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for unit_type, plan in plans.items():
+        n = _unit_sums(plan, answered_f)
+        total = _unit_sums(plan, items.filled)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(n > 0, total / n, np.float32(np.nan)).astype(np.float32, copy=False)
+        achieved = plan.achieved(test_t, rule, codes)
+        arrays = {"mean": mean, "n_answered": n.astype(count_dtype),
+                  "n_not_reached": _unit_sums(plan, not_reached_f).astype(count_dtype),
+                  "achieved": achieved, "level": consecutive_levels(achieved)}
+        if attained_f is not None:
+            arrays["n_attained"] = _unit_sums(plan, attained_f).astype(count_dtype)
+        out[unit_type] = arrays
+    if method == "coverage":
+        applied = out["practice"]["achieved"][:, gate_index, :].T  # rows x practices
+        for unit_type, plan in plans.items():
+            share, frequent = classify_coverage(applied, plan.membership)
+            out[unit_type]["applied_share"] = np.ascontiguousarray(share.T)
+            out[unit_type]["frequent"] = np.ascontiguousarray(frequent.T)
+    return out
+
+
+# --------------------------------------------------------------------------- the driver
+def _score(responses: Responses, method: str, rule: GateRule | None,
+           overrides: Mapping[str, object] | None, progress: Progress | None) -> Scores:
+    instrument = responses.instrument
+    overrides = dict(overrides or {})
+    rule = resolve_rule(instrument, rule, overrides)
+    plans = {t: unit_plan(instrument, t) for t in UNIT_TYPES}
+    count_dtype = _count_dtype(plans)
+    lowest = lowest_code(instrument)
+    gate_index = instrument.stage_ids.index(instrument.gate_stage)
+    codes = tuple(float(c) for c in instrument.scale.valid)
+    n_rows = len(responses)
+    values = np.asarray(responses.values)
+    if values.shape != (n_rows, len(instrument.item_ids)):
+        raise ValueError(f"Responses.values has shape {values.shape}; expected "
+                         f"({n_rows}, {len(instrument.item_ids)}) for instrument {instrument.id}")
+
+    org_names, org_codes = stats.organisation_codes(responses.organisation)
+    outputs = {t: _allocate(n_rows, p, method, count_dtype) for t, p in plans.items()}
+    acc = stats.Accumulator(instrument, plans, len(org_names), method)
+
+    for start in range(0, n_rows, CHUNK_ROWS):
+        stop = min(start + CHUNK_ROWS, n_rows)
+        items = ItemBlock.of(*reached_answers_t(instrument, values[start:stop]))
+        block = _score_block(plans, items, rule, method, lowest, gate_index, count_dtype, codes)
+        for unit_type, arrays in block.items():
+            for name, arr in arrays.items():  # units x stages x rows -> rows x units x stages
+                outputs[unit_type][name][start:stop] = np.moveaxis(arr, -1, 0)
+        acc.add(org_codes[start:stop], items, block)
+        if progress is not None:
+            progress(stop - start)
+
+    units = {t: UnitScores(unit_type=t, units=p.units, stages=p.stages, n_items=p.n_items.copy(),
+                           **outputs[t]) for t, p in plans.items()}
+    organisations = stats.organisation_table(acc, org_names, rule)
+    reliability = stats.reliability_table(acc, org_names)
+    return Scores(instrument=instrument, method=method, rule=rule, overrides=overrides,
+                  responses=responses, units=units, organisations=organisations,
+                  reliability=reliability, notes=_notes(instrument, method, rule))
+
+
+def _allocate(n_rows: int, plan: UnitPlan, method: str, count_dtype: np.dtype
+              ) -> dict[str, np.ndarray]:
+    shape = (n_rows, len(plan.units), len(plan.stages))
+    arrays = {"mean": np.empty(shape, dtype=np.float32),
+              "n_answered": np.empty(shape, dtype=count_dtype),
+              "n_not_reached": np.empty(shape, dtype=count_dtype),
+              "achieved": np.empty(shape, dtype=bool),
+              "level": np.empty(shape[:2], dtype=np.int8)}
+    if method == "opm3-binary":
+        arrays["n_attained"] = np.empty(shape, dtype=count_dtype)
+    if method == "coverage":
+        arrays["applied_share"] = np.empty(shape[:2], dtype=np.float32)
+        arrays["frequent"] = np.empty(shape[:2], dtype=bool)
+    return arrays
+
+
+def _notes(instrument: Instrument, method: str, rule: GateRule) -> list[str]:
+    notes = [f"method: {method} — {METHOD_SUMMARY[method]}"]
+    if rule.layout() != instrument.rule.layout():
+        notes.append(f"achievement rule overridden: {_describe(rule)} (the questionnaire's gate "
+                     f"used {_describe(instrument.rule)}; what was reached is decided by that gate)")
+    else:
+        notes.append(f"achievement rule: {_describe(rule)}")
+    lowest = lowest_code(instrument)
+    if (rule.kind == "mean" and rule.threshold <= lowest) or \
+       (rule.kind == "count" and rule.min_code <= lowest):
+        notes.append(f"warning: the rule passes the scale's lowest code {lowest:g}, so every answer "
+                     f"and every not-reached stem counts as achieved; levels measure nothing")
+    if method == "opm3-binary" and instrument.scale.id != "yesno":
+        notes.append(f"opm3-binary on scale {instrument.scale.id}: a stem counts as attained when "
+                     f"its code is at least {attained_cut(rule):g}")
+    return notes
+
+
+def _describe(rule: GateRule) -> str:
+    if rule.kind == "mean":
+        return f"mean of the answered stems >= {rule.threshold:g}"
+    return (f"at least {rule.share:g} of the stems marked >= {rule.min_code}"
+            f" (count rule)")
+
+
+# --------------------------------------------------------------------------- public methods
+def staged(responses: Responses, rule: GateRule | None = None,
+           overrides: Mapping[str, object] | None = None, *,
+           progress: Progress | None = None) -> Scores:
+    """Maturity levels by stage (the default method, for Likert answers).
+
+    For every respondent, unit (area, process group, practice) and stage:
+
+    1. not reached: if the area's gate-stage (S) stems fail the manifest's rule, the
+       area's other stems are not reached, answered or not;
+    2. achieved: ``gating.achieved`` on the unit's stems at that stage, with
+       not-reached stems entered as the lowest substantive code (so they count as
+       "not achieved", never as missing data that shrinks n);
+    3. level: the number of consecutive achieved stages from S (0–4 on PMBOK-6);
+    4. mean: the mean of the answered reached stems, with ``n_answered`` and
+       ``n_not_reached`` beside it (descriptive only).
+
+    Worked example (the bundled PMBOK-6 instrument, agree5, mean rule, threshold 3.5;
+    only the quality area QUA is answered, every other cell is blank; QUA01 is in
+    the planning group, QUA02 executing, QUA03 monitoring & controlling; 9 = 不清楚)::
+
+                     QUA01  QUA02  QUA03      QUA01  QUA02  QUA03
+        A   S          4      4      5    M     4      3      9
+            C          2      3      3    I     5      5      5
+        B   S          4      3      3    M     5      5      5   (answered anyway)
+        C   S          5      2      4    M     4      .      2
+
+    Gate (mean of the QUA S answers >= 3.5): A 13/3 = 4.33 open; B 10/3 = 3.33
+    closed, so B's M, C and I stems of QUA are not reached and B's M answers are
+    ignored; C 11/3 = 3.67 open. Every other area is blank, so its gate fails.
+
+    Area QUA:
+      A: S 4.33 yes; M mean of 4, 3 (9 is don't know) = 3.5 yes; C 2.67 no -> level 2
+         (I = 5.0 is achieved but does not count: the stages must be consecutive).
+      B: S 3.33 no -> level 0; M: mean NaN, n_answered 0, n_not_reached 3, not achieved.
+      C: S 3.67 yes; M mean of 4, 2 = 3.0 no -> level 1.
+    Practices (one stem per stage):
+      A: QUA01 S4 M4 C2 -> 2;  QUA02 S4 M3 -> 1;  QUA03 S5 M9 (no answer) -> 1.
+      B: QUA01 S4, M not reached (counts as 1) -> 1;  QUA02 S3 -> 0;  QUA03 S3 -> 0.
+      C: QUA01 S5 M4 C. (blank) -> 2;  QUA02 S2 -> 0;  QUA03 S4 M2 -> 1.
+    Process group "planning" (24 practices, one of them QUA01):
+      A: S: QUA01_S = 4 is the only answer -> mean 4.0, achieved. M: QUA01_M = 4 is
+         answered, the 23 other planning M stems lie in closed areas and are not
+         reached: the test sees (4 + 23 x 1) / 24 = 1.125 < 3.5, not achieved, while
+         the reported mean stays 4.0 with n_answered 1, n_not_reached 23 -> level 1.
+      B: S 4.0 achieved; M: all 24 not reached -> level 1.
+    """
+    return _score(responses, "staged", rule, overrides, progress)
+
+
+def opm3_binary(responses: Responses, rule: GateRule | None = None,
+                overrides: Mapping[str, object] | None = None, *,
+                progress: Progress | None = None) -> Scores:
+    """Percentage of stage-items attained per unit, as in the OPM3 self-assessment.
+
+    Made for the yes/no scale (1 = 是, 0 = 否, 9 = 不清楚); the codes come from the
+    instrument's scale and the rule, never from literals: a stem is *attained* when
+    its code is at least the rule's threshold (mean rule) or min_code (count rule),
+    i.e. a 'yes' on the yes/no scale (threshold 0.5 or min_code 1). The percentage
+    is over all of the unit-stage's stems: no, don't know, blank and not reached
+    count as not attained (``UnitScores.attained_pct`` = 100 x n_attained / n_items).
+    On a Likert scale the same cut applies (agree5, threshold 3.5: codes 4 and 5).
+    Achieved stages and levels are computed exactly as in ``staged``, so the two
+    methods' levels can be compared.
+
+    Worked example (PMBOK-6 compiled with the yes/no scale, mean rule threshold 0.5;
+    area QUA only, every other cell blank)::
+
+                     QUA01  QUA02  QUA03      QUA01  QUA02  QUA03
+        A   S          1      1      0    M     1      0      9
+            C          0      0      0    I     1      1      1
+        B   S          0      0      1    M     1      1      1   (answered anyway)
+        C   S          9      9      9
+
+    Gate (mean of the answered S codes >= 0.5): A 2/3 open; B 1/3 closed (B's M
+    answers are ignored); C has no substantive S answer: closed.
+
+    Attained, area QUA (% of the 3 stems per stage, S / M / C / I):
+      A: 66.7 / 33.3 / 0 / 100;  B: 33.3 / 0 / 0 / 0;  C: 0 / 0 / 0 / 0.
+    Levels, area QUA: A: S mean 0.67 yes, M mean of 1, 0 = 0.5 yes, C 0 no -> 2;
+      B: S 0.33 no -> 0;  C: S no answer -> 0.
+    Practice QUA01: A: S yes, M yes, C no -> 2;  B: S no -> 0.
+    """
+    return _score(responses, "opm3-binary", rule, overrides, progress)
+
+
+def coverage(responses: Responses, rule: GateRule | None = None,
+             overrides: Mapping[str, object] | None = None, *,
+             progress: Progress | None = None) -> Scores:
+    """The thesis's classification of how widely practices are applied.
+
+    A practice counts as *applied* when its gate-stage (S) stem is achieved under
+    the rule (agree5, threshold 3.5: an answer of 4 or 5). A unit (area or process
+    group) is *applied frequently* (應用層面較頻繁) when at least half of its
+    practices are applied (2 x applied >= number of practices), otherwise
+    *sparsely* (較稀少). ``UnitScores.applied_share`` holds the share of the unit's
+    practices applied and ``UnitScores.frequent`` the classification; for a
+    practice they are its own applied flag. Achieved stages and levels are computed
+    exactly as in ``staged``.
+
+    Worked example (PMBOK-6, agree5, threshold 3.5; only the S stems of the cost
+    area COS, 4 practices, are answered; every other cell is blank)::
+
+              COS01_S  COS02_S  COS03_S  COS04_S   applied   share  class
+        A        4        4        2        2       2 of 4    0.50  frequent (half)
+        B        5        3        3        9       1 of 4    0.25  sparse
+        C        4        4        4        5       4 of 4    1.00  frequent
+
+    Every other area: 0 practices applied -> sparse. Process group "planning"
+    (24 practices, COS01–COS03 among them): A 2/24, B 1/24, C 3/24 -> sparse;
+    "monitoring_controlling" (12 practices, COS04 among them): C 1/12 -> sparse.
+    """
+    return _score(responses, "coverage", rule, overrides, progress)
+
+
+METHOD_FUNCTIONS: dict[str, Callable[..., Scores]] = {
+    "staged": staged, "opm3-binary": opm3_binary, "coverage": coverage}
+METHODS = tuple(METHOD_FUNCTIONS)
+METHOD_SUMMARY = {
+    "staged": "a stage is achieved when its stems pass the rule; the level is the number of "
+              "consecutive achieved stages from the first; not-reached stems count as not achieved",
+    "opm3-binary": "percentage of each unit-stage's stems attained (OPM3 self-assessment); "
+                   "levels as in 'staged'",
+    "coverage": "a practice is applied when its S stem is achieved; a unit is applied frequently "
+                "when at least half of its practices are applied; levels as in 'staged'",
+}
+
+
+def compute(responses: Responses, method: str = DEFAULT_METHOD, rule: GateRule | None = None,
+            overrides: dict | None = None, *, progress: Progress | None = None) -> Scores:
+    """Score ``responses`` with a named method (``staged``, ``opm3-binary``, ``coverage``).
+
+    ``rule`` is the achievement rule to apply (default: the manifest's, changed by
+    any of ``overrides``' keys kind/threshold/min_code/share); ``overrides`` is kept in
+    ``Scores.overrides`` so the report can say what was changed. ``progress`` is
+    called with the number of respondents scored after each block (for a progress
+    bar). Raises ValueError for an unknown method or an incomplete rule.
+    """
+    if method not in METHOD_FUNCTIONS:
+        raise ValueError(f"unknown scoring method {method!r}; choose one of {', '.join(METHODS)}")
+    return METHOD_FUNCTIONS[method](responses, rule, overrides, progress=progress)

@@ -1,0 +1,625 @@
+"""Organisation level, agreement and reliability: pure numpy / pandas.
+
+Two layers:
+
+* **Formulas** on small arrays, each checked in tests against a published worked
+  example: ``expected_variance`` and ``rwg_j`` (James, Demaree & Wolf 1984),
+  ``cronbach_alpha`` / ``alpha_from_moments`` (Cronbach 1951), ``icc_oneway`` /
+  ``icc_from_moments`` (ICC(1), ICC(2) after Bliese 2000), ``median_from_histogram``
+  and ``classify_coverage``.
+* **Tables** for ``Scores.organisations`` and ``Scores.reliability``. They are built
+  from sums that ``Accumulator.add`` collects block by block while
+  ``scoring.methods`` scores the respondents, so a million respondents are never
+  copied again: per organisation and item (n, sum, sum of squares of the answered
+  reached values; n and sum of the achievement-test values), per organisation and
+  unit-stage (moments of the respondents' means, achieved counts, level
+  histograms), and per organisation and alpha block (complete-case moments).
+
+Every rule is written out for researchers in docs/scoring.md; the column layouts
+are in scoring/scores.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from instrument.model import GateRule, Instrument
+
+N_SMALL_ORGANISATION = 3  # organisations (and rwg_j groups) with fewer respondents are flagged
+N_SMALL_ALPHA = 10  # alpha on fewer complete cases is flagged
+RELIABILITY_UNIT_TYPES = ("area", "group")
+FLAG_N = "n too small"
+FLAG_ITEMS = "fewer than 2 items"
+FLAG_TRUNCATED = "truncated to 0"
+FLAG_GROUPS = "fewer than 2 organisations"
+
+
+# =========================================================================== formulas
+def expected_variance(n_codes: int) -> float:
+    """σ²EU = (A² - 1) / 12: variance of a uniform ('random response') null on A codes.
+
+    A is the number of substantive codes of the scale (don't-know excluded): 2.0 for
+    a five-point scale, 0.25 for yes/no (James, Demaree & Wolf 1984).
+    """
+    return (n_codes ** 2 - 1) / 12.0
+
+
+def rwg_j(mean_var, n_items, expected_var: float) -> tuple[np.ndarray, np.ndarray]:
+    """rwg(j) = J(1 - s̄²/σ²EU) / (J(1 - s̄²/σ²EU) + s̄²/σ²EU)  (James, Demaree & Wolf 1984).
+
+    ``mean_var`` is s̄², the mean of the J items' observed variances within the group
+    (n - 1 denominators); ``n_items`` is J. As James et al. recommend (and
+    multilevel::rwg.j does), s̄² is truncated to σ²EU when it is larger, which makes
+    rwg(j) = 0. Returns ``(value, truncated)``; value is NaN where J = 0 or s̄² is NaN.
+    Vectorised over any shape.
+    """
+    mean_var = np.asarray(mean_var, dtype="float64")
+    j = np.asarray(n_items, dtype="float64")
+    truncated = mean_var > expected_var * (1 + 1e-9)  # not flagged for rounding noise
+    ratio = np.minimum(mean_var, expected_var) / expected_var
+    with np.errstate(invalid="ignore", divide="ignore"):
+        top = j * (1.0 - ratio)
+        value = top / (top + ratio)
+    value = np.where((j > 0) & ~np.isnan(mean_var), value, np.nan)
+    return value, truncated & (j > 0)
+
+
+def alpha_from_moments(n, sum_items, sumsq_items, sum_total, sumsq_total) -> np.ndarray:
+    """Cronbach's alpha from complete-case sums: α = k/(k-1) (1 - Σ s²_i / s²_total).
+
+    ``sum_items`` has the k items' sums Σx_i on the last axis; ``sumsq_items`` is either
+    the same shape (Σx_i² per item) or already summed over the items (ΣΣx_i²), which
+    is all that Σ s²_i = (ΣΣx_i² - Σ(Σx_i)²/n) / (n - 1) needs. All variances use
+    n - 1. NaN when n < 2, k < 2 or the total has no variance. Vectorised over
+    leading axes (organisations, blocks).
+    """
+    n = np.asarray(n, dtype="float64")
+    sx = np.asarray(sum_items, dtype="float64")
+    sxx = np.asarray(sumsq_items, dtype="float64")
+    if sxx.shape == sx.shape:
+        sxx = sxx.sum(axis=-1)
+    k = sx.shape[-1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sum_var = (sxx - (sx ** 2).sum(axis=-1) / n) / (n - 1)
+        st = np.asarray(sum_total, dtype="float64")
+        var_t = (np.asarray(sumsq_total, dtype="float64") - st ** 2 / n) / (n - 1)
+        alpha = (k / (k - 1.0)) * (1.0 - sum_var / var_t) if k >= 2 else \
+            np.full(n.shape, np.nan)
+    # a total without variance (up to rounding of the sums) has no alpha
+    scale = np.maximum(1.0, np.abs(np.asarray(sumsq_total, dtype="float64")) / np.maximum(n, 1))
+    return np.where((n >= 2) & (var_t > 1e-10 * scale), alpha, np.nan)
+
+
+def cronbach_alpha(items: np.ndarray) -> tuple[float, int]:
+    """Cronbach's alpha of a respondents x items array, listwise (rows with NaN dropped).
+
+    Returns ``(alpha, n)`` with n the complete cases. Same arithmetic as the
+    organisation tables (``alpha_from_moments``).
+    """
+    x = np.asarray(items, dtype="float64")
+    x = x[~np.isnan(x).any(axis=1)]
+    center = x.mean(axis=0) if len(x) else 0.0
+    xc = x - center
+    total = xc.sum(axis=1)
+    value = alpha_from_moments(len(x), xc.sum(axis=0), (xc ** 2).sum(axis=0), total.sum(),
+                               (total ** 2).sum())
+    return float(value), len(x)
+
+
+def icc_from_moments(n_g, sum_g, sumsq_g) -> dict[str, float]:
+    """ICC(1) and ICC(2) from a one-way ANOVA given per-group n, Σy and Σy².
+
+    MSB = SSB / (G - 1), MSW = SSW / (N - G) over the G groups with n_g >= 1;
+    ICC(1) = (MSB - MSW) / (MSB + (k - 1) MSW), ICC(2) = (MSB - MSW) / MSB
+    (Bliese 2000). For unequal group sizes k is the adjusted average group size
+    k = (N - Σ n_g² / N) / (G - 1) (the n₀ of one-way random-effects ANOVA; equal to
+    the common size when all groups are equal). multilevel::ICC1 uses N / G instead;
+    both agree for equal sizes. ICC(1) may be negative (MSB < MSW). NaN when G < 2
+    or N <= G.
+    """
+    n_g = np.asarray(n_g, dtype="float64")
+    s_g = np.asarray(sum_g, dtype="float64")
+    ss_g = np.asarray(sumsq_g, dtype="float64")
+    keep = n_g > 0
+    n_g, s_g, ss_g = n_g[keep], s_g[keep], ss_g[keep]
+    groups = len(n_g)
+    n = float(n_g.sum())
+    out = {"icc1": np.nan, "icc2": np.nan, "ms_between": np.nan, "ms_within": np.nan,
+           "k": np.nan, "n_groups": groups, "n": int(n)}
+    if groups < 2 or n <= groups:
+        return out
+    between = float((s_g ** 2 / n_g).sum())
+    ssb = between - float(s_g.sum()) ** 2 / n
+    ssw = float(ss_g.sum()) - between
+    msb = max(ssb, 0.0) / (groups - 1)
+    msw = max(ssw, 0.0) / (n - groups)
+    k = (n - float((n_g ** 2).sum()) / n) / (groups - 1)
+    out.update(ms_between=msb, ms_within=msw, k=k)
+    if msb > 1e-10 * max(1.0, float(ss_g.sum()) / n):  # no between-group variance: undefined
+        out["icc1"] = (msb - msw) / (msb + (k - 1.0) * msw)
+        out["icc2"] = (msb - msw) / msb
+    return out
+
+
+def icc_oneway(values, groups) -> dict[str, float]:
+    """ICC(1), ICC(2) of ``values`` (one per respondent) grouped by ``groups``; NaN dropped.
+
+    See ``icc_from_moments`` for the formulas; this is the same arithmetic on raw data.
+    """
+    y = np.asarray(values, dtype="float64")
+    g = np.asarray(groups)
+    keep = ~np.isnan(y)
+    y, g = y[keep], g[keep]
+    _, codes = np.unique(g, return_inverse=True)
+    center = y.mean() if len(y) else 0.0
+    yc = y - center
+    return icc_from_moments(np.bincount(codes), np.bincount(codes, yc), np.bincount(codes, yc ** 2))
+
+
+def median_from_histogram(hist: np.ndarray) -> np.ndarray:
+    """Median of integer levels 0..L from counts on the last axis (NaN where no counts).
+
+    With an even count the median is the mean of the two middle levels (e.g. 1.5).
+    """
+    hist = np.asarray(hist)
+    total = hist.sum(axis=-1)
+    cum = np.cumsum(hist, axis=-1)
+    lo_pos = (total + 1) // 2  # 1-based positions of the middle value(s)
+    hi_pos = total // 2 + 1
+    lo = np.argmax(cum >= lo_pos[..., None], axis=-1)
+    hi = np.argmax(cum >= hi_pos[..., None], axis=-1)
+    return np.where(total > 0, (lo + hi) / 2.0, np.nan)
+
+
+def classify_coverage(applied: np.ndarray, membership: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Share of each unit's practices applied, and 'frequent' (at least half applied).
+
+    ``applied`` is rows x practices bool; ``membership`` units x practices bool. A unit
+    is applied frequently (應用層面較頻繁) when 2 x applied >= its number of practices,
+    otherwise sparsely (較稀少). A unit without practices: share NaN, not frequent.
+    """
+    counts = applied.astype(np.int32) @ membership.T.astype(np.int32)  # rows x units
+    sizes = membership.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = (counts / sizes).astype(np.float32)
+    frequent = (2 * counts >= sizes) & (sizes > 0)
+    return share, frequent
+
+
+def organisation_codes(organisation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted organisation names and each respondent's index into them ('' when not given)."""
+    values = pd.Series(np.asarray(organisation, dtype=object), dtype=object).fillna("")
+    codes, names = pd.factorize(values.astype(str), sort=True)
+    return np.asarray(names, dtype=object), codes.astype(np.int64)
+
+
+# =========================================================================== accumulation
+ONE_HOT_MAX_GROUPS = 256  # up to this many organisations, group sums are one matrix product
+
+
+class GroupSummer:
+    """Per-organisation sums over the rows (last axis) of one block, in float64.
+
+    ``__call__(x)`` returns (n_groups, *x.shape[:-1]) at once; ``add_to(target, x)``
+    queues ``target += sums`` and ``flush`` runs the queue as a few large one-hot
+    matrix products (a block needs dozens of sums; one product each would spend more
+    time starting BLAS threads than summing). Counts (bool / integer ``x``) and
+    float32 ``x`` are summed in float32 — callers pass float32 only for values whose
+    block sums are exact integers below 2**24 — everything else in float64. With more
+    than ``ONE_HOT_MAX_GROUPS`` organisations: one ``np.bincount`` per leading row.
+    """
+
+    MAX_QUEUED_ROWS = 512  # leading rows per product: 512 x 32768 x 4 bytes = 64 MB
+    DIRECT_ROWS = 64  # arrays with this many leading rows are summed at once, not stacked
+
+    def __init__(self, codes: np.ndarray, n_groups: int):
+        self.codes = codes
+        self.n_groups = n_groups
+        self.rows = len(codes)
+        self.one_hot = self.one_hot32 = None
+        if n_groups <= ONE_HOT_MAX_GROUPS:
+            self.one_hot = np.zeros((self.rows, n_groups))
+            self.one_hot[np.arange(self.rows), codes] = 1.0
+            self.one_hot32 = self.one_hot.astype(np.float32)
+        self.queues: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {"float32": [], "float64": []}
+
+    def _kind(self, x: np.ndarray) -> str:
+        exact32 = x.dtype == np.float32 or (x.dtype.kind in "biu" and self.rows < 2 ** 24 // 128)
+        return "float32" if exact32 else "float64"
+
+    def _sums(self, flat: np.ndarray, kind: str) -> np.ndarray:
+        """q x n_groups float64 sums of a (q x rows) array."""
+        if self.one_hot is None:
+            return np.stack([np.bincount(self.codes, weights=row, minlength=self.n_groups)
+                             for row in flat]) if len(flat) else np.zeros((0, self.n_groups))
+        if kind == "float32":
+            return (flat.astype(np.float32, copy=False) @ self.one_hot32).astype("float64")
+        return flat.astype("float64", copy=False) @ self.one_hot
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        lead = x.shape[:-1]
+        sums = self._sums(x.reshape(-1, self.rows), self._kind(x))
+        return np.moveaxis(sums.reshape(*lead, self.n_groups), -1, 0)
+
+    def add_to(self, target: np.ndarray, x: np.ndarray) -> None:
+        """Queue ``target += self(x)``; run by ``flush`` (or when the queue is full)."""
+        if self.one_hot is None:
+            target += self(x)
+            return
+        kind = self._kind(x)
+        if x.size // self.rows >= self.DIRECT_ROWS:  # big enough to run on its own
+            target += self(x)
+            return
+        queue = self.queues[kind]
+        queue.append((target, x))
+        if sum(q.size // self.rows for _, q in queue) >= self.MAX_QUEUED_ROWS:
+            self._run(kind)
+
+    def flush(self) -> None:
+        for kind in self.queues:
+            self._run(kind)
+
+    def _run(self, kind: str) -> None:
+        queue = self.queues[kind]
+        if not queue:
+            return
+        sizes = [x.size // self.rows for _, x in queue]
+        stacked = np.empty((sum(sizes), self.rows), dtype=kind)
+        offset = 0
+        for (_, x), q in zip(queue, sizes):
+            stacked[offset:offset + q] = x.reshape(q, self.rows)
+            offset += q
+        sums = self._sums(stacked, kind)
+        offset = 0
+        for (target, x), q in zip(queue, sizes):
+            part = sums[offset:offset + q].reshape(*x.shape[:-1], self.n_groups)
+            target += np.moveaxis(part, -1, 0)
+            offset += q
+        queue.clear()
+
+    def histogram(self, levels: np.ndarray, n_levels: int) -> np.ndarray:
+        """(n_groups, units, n_levels) counts of integer ``levels`` (units x rows)."""
+        key = self.codes[None, :] * n_levels + levels.astype(np.int64)
+        out = np.empty((levels.shape[0], self.n_groups * n_levels))
+        for u in range(levels.shape[0]):
+            out[u] = np.bincount(key[u], minlength=self.n_groups * n_levels)
+        return np.moveaxis(out.reshape(levels.shape[0], self.n_groups, n_levels), 1, 0)
+
+
+class Accumulator:
+    """Per-organisation sums collected block by block (see the module docstring).
+
+    ``plans`` are ``scoring.methods.UnitPlan`` objects (anything with ``units``,
+    ``stages``, ``n_items``, ``columns``, ``batches``, ``membership`` and
+    ``achieved(values_t, rule)``). ``add`` takes item-major blocks (items x rows) and
+    the per-unit arrays as units x stages x rows, in the rows' original order.
+    """
+
+    def __init__(self, instrument: Instrument, plans: Mapping[str, object], n_orgs: int,
+                 method: str):
+        self.instrument = instrument
+        self.plans = plans
+        self.method = method
+        self.n_orgs = n_orgs
+        valid = np.array(sorted(instrument.scale.valid) or [0], dtype="float64")
+        # sums are taken of answers minus a middle code: stable sums of squares, and for
+        # integer codes small exact integers, which float32 block sums keep exactly
+        self.center = float(valid[np.argmin(np.abs(valid - valid.mean()))])
+        self.lowest = float(valid.min())
+        self.spread = float(np.max(np.abs(valid - self.center)))
+        self.integer_codes = bool(np.all(valid == np.rint(valid)))
+        g, n_items = n_orgs, len(instrument.item_ids)
+
+        def z(*shape: int) -> np.ndarray:
+            return np.zeros(shape, dtype="float64")
+
+        self.n_resp = np.zeros(g, dtype=np.int64)
+        self.item = {k: z(g, n_items) for k in ("n", "s", "ss", "not_reached")}
+        self.unit: dict[str, dict[str, np.ndarray]] = {}
+        self.overall: dict[str, dict[str, np.ndarray]] = {}
+        self.alpha: dict[str, list[dict[str, np.ndarray]]] = {}
+        for t, plan in plans.items():
+            u, s = len(plan.units), len(plan.stages)
+            d = {k: z(g, u, s) for k in ("cnt", "s", "ss", "achieved", "not_reached")}
+            d["levels"] = z(g, u, s + 1)
+            if method == "opm3-binary":
+                d["attained"] = z(g, u, s)
+            if method == "coverage":
+                d["frequent"] = z(g, u)
+            self.unit[t] = d
+            if t in RELIABILITY_UNIT_TYPES:
+                self.overall[t] = {k: z(g, u) for k in ("cnt", "s", "ss")}
+                self.alpha[t] = [{"n": z(g, cols.shape[0]), "sx": z(g, cols.shape[1], cols.shape[0]),
+                                  "sxx": z(g, cols.shape[0]),
+                                  "st": z(g, cols.shape[0]), "stt": z(g, cols.shape[0])}
+                                 for _, _, cols in plan.batches]
+
+    def add(self, codes: np.ndarray, items, block: Mapping[str, Mapping[str, np.ndarray]]
+            ) -> None:
+        """Add one block of rows: organisation code per row, the item-major answers
+        (``scoring.methods.ItemBlock``: clean, not_reached, answered) and the per-unit
+        arrays (units x stages x rows), all in the rows' original order."""
+        if len(codes) == 0:
+            return
+        gsum = GroupSummer(np.asarray(codes, dtype=np.int64), self.n_orgs)
+        try:
+            self._add(gsum, items, block)
+        finally:
+            gsum.flush()
+
+    def _add(self, gsum: GroupSummer, items, block: Mapping[str, Mapping[str, np.ndarray]]
+             ) -> None:
+        codes = gsum.codes
+        self.n_resp += np.bincount(codes, minlength=self.n_orgs)
+        c = self.center
+        if self.integer_codes and len(codes) * max(self.spread, 1.0) ** 2 < 2 ** 24:
+            # centred integer answers: block sums of x and x² are exact in float32
+            xc = np.where(items.answered, items.filled - np.float32(c), np.float32(0))
+        else:
+            xc = np.where(items.answered, items.clean - c, 0.0)  # centred answers, 0 where none
+        gsum.add_to(self.item["n"], items.answered)
+        gsum.add_to(self.item["s"], xc)
+        gsum.add_to(self.item["ss"], xc * xc)
+        gsum.add_to(self.item["not_reached"], items.not_reached)
+        for t, arrays in block.items():
+            d = self.unit[t]
+            plan = self.plans[t]
+            gsum.add_to(d["achieved"], arrays["achieved"])
+            d["levels"] += gsum.histogram(arrays["level"], d["levels"].shape[2])
+            if "attained" in d:
+                gsum.add_to(d["attained"], arrays["n_attained"])
+            if "frequent" in d:
+                gsum.add_to(d["frequent"], arrays["frequent"])
+            if plan.single is not None:
+                continue  # one stem per unit-stage: its sums are the item sums (unit_sums)
+            has = arrays["n_answered"] > 0
+            mc = np.where(has, arrays["mean"] - np.float32(c), np.float32(0)).astype("float64")
+            gsum.add_to(d["cnt"], has)
+            gsum.add_to(d["s"], mc)
+            gsum.add_to(d["ss"], mc * mc)
+            gsum.add_to(d["not_reached"], arrays["n_not_reached"] > 0)
+            if t not in self.overall:
+                continue
+            # the respondent's mean over all answered reached stems of the unit
+            n_ans = arrays["n_answered"].astype("float64")
+            total = (mc * n_ans).sum(axis=1)  # units x rows, centred
+            n_sum = n_ans.sum(axis=1)
+            ok = n_sum > 0
+            om = np.divide(total, n_sum, out=np.zeros_like(total), where=ok)
+            o = self.overall[t]
+            gsum.add_to(o["cnt"], ok)
+            gsum.add_to(o["s"], om)
+            gsum.add_to(o["ss"], om * om)
+            # Cronbach's alpha blocks: complete cases = every stem reached and answered
+            for b, (uu, ss, cols) in enumerate(plan.batches):
+                k = cols.shape[1]
+                complete = arrays["n_answered"][uu, ss] == k  # m x rows
+                x = xc[cols.T] * complete[None]  # k x m x rows
+                tot = x.sum(axis=0, dtype="float64")  # T² can exceed float32's exact range
+                a = self.alpha[t][b]
+                gsum.add_to(a["n"], complete)
+                gsum.add_to(a["sx"], x)
+                gsum.add_to(a["sxx"], (x * x).sum(axis=0))  # Σ_i x_i², all alpha needs
+                gsum.add_to(a["st"], tot)
+                gsum.add_to(a["stt"], tot * tot)
+
+    def unit_sums(self, unit_type: str) -> dict[str, np.ndarray]:
+        """The per-organisation sums of one unit type (orgs x units x stages ...).
+
+        For one-stem unit-stages (practices) the moments of the respondents' means are
+        the item moments, taken from the item sums instead of being summed twice.
+        """
+        d = dict(self.unit[unit_type])
+        plan = self.plans[unit_type]
+        if plan.single is not None:
+            shape = (self.n_orgs, len(plan.units), len(plan.stages))
+            d["cnt"] = self.item["n"][:, plan.single].reshape(shape)
+            d["s"] = self.item["s"][:, plan.single].reshape(shape)
+            d["ss"] = self.item["ss"][:, plan.single].reshape(shape)
+            d["not_reached"] = self.item["not_reached"][:, plan.single].reshape(shape)
+        return d
+
+    # ----------------------------------------------------------------- derived
+    def item_means(self) -> np.ndarray:
+        """orgs x items: mean of the achievement-test values (not reached = lowest code).
+
+        Blanks and don't-know stay out; NaN where an item has no value at all.
+        """
+        n, nr = self.item["n"], self.item["not_reached"]
+        total = self.item["s"] + nr * (self.lowest - self.center)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.center + total / (n + nr)
+
+    def item_variances(self) -> np.ndarray:
+        """orgs x items: variance (n - 1) of the answered reached values; NaN if n < 2."""
+        n, s, ss = self.item["n"], self.item["s"], self.item["ss"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var = (ss - s * s / n) / (n - 1)
+        return np.where(n >= 2, np.maximum(var, 0.0), np.nan)
+
+
+# =========================================================================== tables
+def _levels(achieved: np.ndarray) -> np.ndarray:
+    """Consecutive True values from the first along the last axis."""
+    return np.cumprod(achieved, axis=-1).sum(axis=-1)
+
+
+def organisation_table(acc: Accumulator, org_names: np.ndarray, rule: GateRule) -> pd.DataFrame:
+    """``Scores.organisations``: organisation x unit x stage (layout in scoring/scores.py).
+
+    Organisation-level rule: the rule is applied to the organisation's item means
+    (``achieved_of_means``; its consecutive stages give ``level_of_means``), where a
+    not-reached stem counts as the scale's lowest code and blanks / don't-know stay
+    out; beside it stands ``median_level``, the median of the respondents' levels.
+    """
+    g = acc.n_orgs
+    item_means = acc.item_means()
+    plans = acc.plans
+    gate = acc.instrument.stage_ids.index(acc.instrument.gate_stage)
+    item_means_t = np.ascontiguousarray(item_means.T)  # items x orgs
+    org_applied = np.moveaxis(plans["practice"].achieved(item_means_t, rule)[:, gate, :], -1, 0) \
+        if "practice" in plans else None
+    frames = []
+    for t_index, (t, plan) in enumerate(plans.items()):
+        d = acc.unit_sums(t)
+        u, s = len(plan.units), len(plan.stages)
+        shape = (g, u, s)
+        n = np.broadcast_to(acc.n_resp[:, None, None], shape).astype(np.int64)
+        cnt = d["cnt"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = acc.center + d["s"] / cnt
+            var = (d["ss"] - d["s"] ** 2 / cnt) / (cnt - 1)
+            share = d["achieved"] / n
+        sd = np.where(cnt >= 2, np.sqrt(np.maximum(var, 0.0)), np.nan)
+        mean = np.where(cnt >= 1, mean, np.nan)
+        of_means = np.moveaxis(plan.achieved(item_means_t, rule), -1, 0)  # orgs x units x stages
+        level_means = np.broadcast_to(_levels(of_means)[:, :, None], shape)
+        median = np.broadcast_to(median_from_histogram(d["levels"])[:, :, None], shape)
+        nan = np.full(shape, np.nan)
+        attained = nan
+        if "attained" in d:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                attained = 100.0 * d["attained"] / (n * plan.n_items[None, :, :])
+        applied, frequent, frequent_share = nan, np.zeros(shape, dtype=bool), nan
+        if "frequent" in d and org_applied is not None:
+            a_share, a_freq = classify_coverage(org_applied, plan.membership)
+            applied = np.broadcast_to(a_share[:, :, None], shape).astype("float64")
+            frequent = np.broadcast_to(a_freq[:, :, None], shape)
+            frequent_share = np.broadcast_to((d["frequent"] / acc.n_resp[:, None])[:, :, None], shape)
+        frames.append(pd.DataFrame({
+            "_org": np.repeat(np.arange(g), u * s), "_type": t_index,
+            "organisation": np.repeat(org_names, u * s) if g else np.array([], dtype=object),
+            "unit_type": t,
+            "unit": np.tile(np.repeat(np.array(plan.units, dtype=object), s), g),
+            "stage": np.tile(np.array(plan.stages, dtype=object), g * u),
+            "n": n.reshape(-1),
+            "n_answered": cnt.reshape(-1).astype(np.int64),
+            "n_not_reached": d["not_reached"].reshape(-1).astype(np.int64),
+            "mean": mean.reshape(-1), "sd": sd.reshape(-1),
+            "share_achieved": share.reshape(-1),
+            "achieved_of_means": of_means.reshape(-1),
+            "level_of_means": level_means.reshape(-1).astype(np.int64),
+            "median_level": median.reshape(-1),
+            "attained_pct": attained.reshape(-1),
+            "applied_share": np.asarray(applied).reshape(-1),
+            "frequent": np.asarray(frequent).reshape(-1),
+            "frequent_share": np.asarray(frequent_share).reshape(-1),
+            "flag": np.where(n.reshape(-1) < N_SMALL_ORGANISATION, FLAG_N, ""),
+        }))
+    table = pd.concat(frames, ignore_index=True)
+    table = table.sort_values(["_org", "_type"], kind="stable").drop(columns=["_org", "_type"])
+    return table.reset_index(drop=True)
+
+
+RELIABILITY_COLUMNS = ("statistic", "scope", "organisation", "unit_type", "unit", "stage", "value",
+                       "n", "n_items", "n_groups", "k", "ms_between", "ms_within", "mean_var",
+                       "expected_var", "flag")
+_STATISTICS = ("rwg_j", "alpha", "icc1", "icc2")
+
+
+def _join_flags(*flags) -> np.ndarray:
+    """Element-wise '; '-join of the non-empty flags."""
+    arrays = [np.asarray(f, dtype=object) for f in flags]
+    out = np.full(np.broadcast_shapes(*(a.shape for a in arrays)), "", dtype=object)
+    for f in arrays:
+        has = f != ""
+        out = np.where(has & (out != ""), out + "; " + f, np.where(has, f, out))
+    return out
+
+
+def reliability_table(acc: Accumulator, org_names: np.ndarray) -> pd.DataFrame:
+    """``Scores.reliability``: rwg(j), alpha, ICC(1), ICC(2) (layout in scoring/scores.py).
+
+    * rwg_j per organisation x unit x stage and x unit (stage ''): s̄² is the mean
+      over the block's items of each item's variance among the organisation's
+      answered reached values (items with fewer than 2 answers left out; J counts
+      the rest); flagged 'n too small' when fewer than 3 respondents answered.
+    * alpha per organisation and pooled ('all') x unit x stage: listwise complete
+      cases among respondents who reached and answered every stem of the block.
+    * icc1 / icc2 ('all') per unit x stage and x unit (stage ''): one-way ANOVA of the
+      respondents' unit(-stage) means across organisations.
+
+    Rows are ordered statistic (rwg_j, alpha, icc1, icc2), unit type, unit, stage ('' =
+    the whole unit first, then the stages in instrument order), scope ('organisation'
+    before 'all'), organisation.
+    """
+    inst = acc.instrument
+    sigma2 = expected_variance(len(inst.scale.valid))
+    var = acc.item_variances()
+    columns: dict[str, list[np.ndarray]] = {c: [] for c in RELIABILITY_COLUMNS + ("_key",)}
+    text = {"statistic", "scope", "organisation", "unit_type", "unit", "stage", "flag"}
+
+    def emit(statistic: str, t: str, ui: int, si: int, **values) -> None:
+        size = len(np.atleast_1d(values["value"]))
+        values.update(statistic=statistic, unit_type=t)
+        for c in RELIABILITY_COLUMNS:
+            v = values.get(c, np.nan)
+            dtype = object if c in text else ("int64" if c == "n" else "float64")
+            columns[c].append(np.full(size, v, dtype=dtype) if np.ndim(v) == 0
+                              else np.asarray(v, dtype=dtype))
+        stage_rank = 0 if values["stage"] == "" else si + 1  # the whole unit first, then stages
+        key = ((_STATISTICS.index(statistic) * 8 + RELIABILITY_UNIT_TYPES.index(t)) * 1000 + ui) \
+            * 100 + stage_rank
+        columns["_key"].append(np.full(size, key * 2 + (values["scope"] != "organisation"),
+                                       dtype=np.int64))
+
+    for t in RELIABILITY_UNIT_TYPES:
+        if t not in acc.plans:
+            continue
+        plan = acc.plans[t]
+        d, o = acc.unit_sums(t), acc.overall[t]
+        n_stages = len(plan.stages)
+        for ui, unit in enumerate(plan.units):
+            blocks = [(si, stage, plan.columns[ui][si]) for si, stage in enumerate(plan.stages)]
+            blocks.append((n_stages, "", np.concatenate(plan.columns[ui])))
+            for si, stage, item_cols in blocks:
+                if len(item_cols) == 0:
+                    continue
+                if si < n_stages:
+                    moments = (d["cnt"][:, ui, si], d["s"][:, ui, si], d["ss"][:, ui, si])
+                else:
+                    moments = (o["cnt"][:, ui], o["s"][:, ui], o["ss"][:, ui])
+                n = moments[0].astype(np.int64)
+                # rwg(j) per organisation
+                v = var[:, item_cols]
+                j = (~np.isnan(v)).sum(axis=1)
+                mean_var = np.where(j > 0, np.nansum(v, axis=1) / np.maximum(j, 1), np.nan)
+                value, truncated = rwg_j(mean_var, j, sigma2)
+                emit("rwg_j", t, ui, si, scope="organisation", organisation=org_names, unit=unit,
+                     stage=stage, value=value, n=n, n_items=j.astype("float64"),
+                     mean_var=mean_var, expected_var=sigma2,
+                     flag=_join_flags(np.where(n < N_SMALL_ORGANISATION, FLAG_N, ""),
+                                      np.where(truncated, FLAG_TRUNCATED, "")))
+                # ICC(1), ICC(2) across organisations
+                icc = icc_from_moments(*moments)
+                for name in ("icc1", "icc2"):
+                    emit(name, t, ui, si, scope="all", organisation="", unit=unit, stage=stage,
+                         value=[icc[name]], n=icc["n"], n_groups=float(icc["n_groups"]),
+                         k=icc["k"], ms_between=icc["ms_between"], ms_within=icc["ms_within"],
+                         flag=FLAG_GROUPS if icc["n_groups"] < 2 else "")
+        # Cronbach's alpha per unit x stage block, per organisation and pooled
+        for b, (uu, ss, bcols) in enumerate(plan.batches):
+            a = acc.alpha[t][b]
+            k = bcols.shape[1]
+            sx, sxx = np.swapaxes(a["sx"], 1, 2), a["sxx"]  # g x m x k; g x m (Σ over items)
+            per_org = alpha_from_moments(a["n"], sx, sxx, a["st"], a["stt"])  # g x m
+            pooled = alpha_from_moments(a["n"].sum(0), sx.sum(0), sxx.sum(0),
+                                        a["st"].sum(0), a["stt"].sum(0))  # m
+            for m, (ui, si) in enumerate(zip(uu.tolist(), ss.tolist())):
+                for scope, orgs, val, nn in (
+                        ("organisation", org_names, per_org[:, m], a["n"][:, m]),
+                        ("all", "", pooled[m:m + 1], a["n"][:, m].sum(keepdims=True))):
+                    nn = nn.astype(np.int64)
+                    emit("alpha", t, ui, si, scope=scope, organisation=orgs, unit=plan.units[ui],
+                         stage=plan.stages[si], value=val, n=nn, n_items=float(k),
+                         flag=_join_flags(np.where(nn < N_SMALL_ALPHA, FLAG_N, ""),
+                                          FLAG_ITEMS if k < 2 else ""))
+    if not columns["value"]:
+        return pd.DataFrame({c: [] for c in RELIABILITY_COLUMNS})
+    data = {c: np.concatenate(v) for c, v in columns.items()}
+    order = np.argsort(data.pop("_key"), kind="stable")
+    table = pd.DataFrame({c: data[c][order] for c in RELIABILITY_COLUMNS})
+    return table.reset_index(drop=True)
