@@ -1,0 +1,124 @@
+"""Cleaned responses as SPSS ``.sav`` and Stata ``.dta``, labelled from the codebook.
+
+Both files hold one row per respondent: ``respondent_id``, ``organisation``,
+``wave`` and every item of the instrument as a number (the scale's codes; blank
+cells are system-missing). Variable labels are the item texts, value labels the
+scale's labels. The scale's missing codes (e.g. 9 = don't know) stay 9 in SPSS,
+declared user-missing; Stata has no user-missing numbers, so there they become
+the extended missing values ``.a``, ``.b``, ... with the code's label.
+
+pyreadstat writes only to a path, so each file goes through a private temporary
+folder and is read back as bytes.
+"""
+
+from __future__ import annotations
+
+import string
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from instrument.model import Instrument
+
+from .responses import Responses
+
+# Format limits, in the unit each format counts (checked by tests/test_reports.py):
+SAV_VARIABLE_LABEL_BYTES = 256  # readstat cuts longer labels silently
+SAV_VALUE_LABEL_BYTES = 120
+DTA_VARIABLE_LABEL_CHARS = 80  # readstat refuses longer labels
+DTA_VALUE_LABEL_CHARS = 32000
+ELLIPSIS = "…"
+
+ID_LABELS = {
+    "zh-TW": {"respondent_id": "填答者編號", "organisation": "組織", "wave": "波次"},
+    "en": {"respondent_id": "Respondent ID", "organisation": "Organisation", "wave": "Wave"},
+}
+
+
+def truncate(text: str, *, chars: int | None = None, utf8_bytes: int | None = None) -> str:
+    """Shorten ``text`` to a format's limit, ending in '…' when cut; never splits a character."""
+    text = " ".join(text.split())  # labels are one line
+
+    def fits(s: str) -> bool:
+        return ((chars is None or len(s) <= chars)
+                and (utf8_bytes is None or len(s.encode("utf-8")) <= utf8_bytes))
+
+    if fits(text):
+        return text
+    cut = len(text)
+    while cut > 0 and not fits(text[:cut] + ELLIPSIS):
+        cut -= 1
+    return text[:cut] + ELLIPSIS
+
+
+def _frame(responses: Responses) -> pd.DataFrame:
+    ids = pd.DataFrame({
+        "respondent_id": responses.respondent_id.astype(str),
+        "organisation": responses.organisation.astype(str),
+        "wave": responses.wave.astype(str),
+    })
+    items = pd.DataFrame(responses.values, columns=list(responses.instrument.item_ids), copy=False)
+    return pd.concat([ids, items], axis=1)
+
+
+def _variable_labels(instrument: Instrument, language: str, **limit: int) -> dict[str, str]:
+    labels = dict(ID_LABELS.get(language, ID_LABELS["en"]))
+    labels.update({item.id: item.text for item in instrument.items})
+    return {k: truncate(v, **limit) for k, v in labels.items()}
+
+
+def sav_bytes(responses: Responses, language: str) -> bytes:
+    """SPSS: codes as numbers, missing codes declared user-missing, labels from the codebook."""
+    import pyreadstat
+
+    inst = responses.instrument
+    scale = inst.scale
+    values = {c.code: truncate(c.label, utf8_bytes=SAV_VALUE_LABEL_BYTES) for c in scale.codes}
+    width = max(len(str(c)) for c in scale.all_codes)
+    items = inst.item_ids
+    missing = list(scale.missing)[:3]  # SPSS allows three discrete missing values
+    with tempfile.TemporaryDirectory(prefix="opm-sav-") as tmp:
+        path = Path(tmp) / "responses.sav"
+        pyreadstat.write_sav(
+            _frame(responses), str(path),
+            file_label=truncate(f"{inst.bank_title} {inst.id}", chars=64),
+            column_labels=_variable_labels(inst, language, utf8_bytes=SAV_VARIABLE_LABEL_BYTES),
+            variable_value_labels={i: values for i in items},
+            missing_ranges={i: missing for i in items} if missing else None,
+            variable_measure={i: "ordinal" for i in items},
+            variable_format={i: f"F{width}.0" for i in items},
+        )
+        return path.read_bytes()
+
+
+def dta_bytes(responses: Responses, language: str) -> bytes:
+    """Stata: missing codes become extended missing values .a, .b, ... keeping their labels."""
+    import pyreadstat
+
+    inst = responses.instrument
+    scale = inst.scale
+    letter = dict(zip(scale.missing, string.ascii_lowercase))
+    labels: dict[int | str, str] = {
+        letter.get(c.code, c.code): truncate(c.label, chars=DTA_VALUE_LABEL_CHARS)
+        for c in scale.codes}
+    frame = _frame(responses)
+    if letter:
+        codes = responses.values
+        flagged = np.isin(codes, list(letter))
+        for k in np.flatnonzero(flagged.any(axis=0)):  # only columns that hold a missing code
+            column = codes[:, k].astype(object)
+            for code, mark in letter.items():
+                column[codes[:, k] == code] = mark
+            frame[inst.item_ids[k]] = column
+    with tempfile.TemporaryDirectory(prefix="opm-dta-") as tmp:
+        path = Path(tmp) / "responses.dta"
+        pyreadstat.write_dta(
+            frame, str(path),
+            file_label=truncate(f"{inst.bank_title} {inst.id}", chars=80),
+            column_labels=_variable_labels(inst, language, chars=DTA_VARIABLE_LABEL_CHARS),
+            variable_value_labels={i: labels for i in inst.item_ids},
+            missing_user_values={i: list(letter.values()) for i in inst.item_ids} if letter else None,
+        )
+        return path.read_bytes()

@@ -1,0 +1,117 @@
+"""The self-contained HTML results report: one file, no network, no script.
+
+``render_html(view)`` fills ``templates/report.html.j2`` from one typed context
+(``ReportContext``). Charts are HTML tables with CSS bars (real text, so the
+browser's own CJK font draws the labels and they can be selected and read by a
+screen reader); bar widths and colours are classes, never inline styles, so the
+Content-Security-Policy allows exactly the inlined stylesheet by its hash and
+nothing else (``default-src 'none'``: no fetch, no script, no image).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jinja2
+from markupsafe import Markup
+
+from instrument.html import HTML_LANG, TEMPLATES, csp_hash
+
+from .report_view import Bars, ReportView
+
+TEMPLATE = "report.html.j2"
+STYLESHEET = "report.css"
+PALETTE_SIZE = 8  # series colour classes s0..s7 in report.css (Okabe-Ito)
+
+
+@dataclass(frozen=True)
+class BarView:
+    label: str
+    series: int  # colour class
+    value_text: str
+    width: int  # percent of the track, in steps of 5 (class w0..w100)
+
+
+@dataclass(frozen=True)
+class BarGroup:
+    category: str
+    bars: tuple[BarView, ...]
+
+
+@dataclass(frozen=True)
+class ChartView:
+    id: str
+    title: str
+    ticks: tuple[str, ...]
+    legend: tuple[tuple[str, int], ...]  # series name, colour class; empty for one series
+    groups: tuple[BarGroup, ...]
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    html_lang: str
+    view: ReportView
+    comparison: ChartView
+    profiles: tuple[ChartView, ...]
+    css: Markup
+    csp: str
+
+
+def chart(bars: Bars) -> ChartView:
+    grouped = len(bars.series) > 1
+    groups = []
+    for c, category in enumerate(bars.categories):
+        row = []
+        for s, (name, key) in enumerate(zip(bars.series, bars.keys)):
+            value = bars.values[s][c]
+            width = 0 if value is None else round(value / bars.maximum * 20) * 5
+            row.append(BarView(key if grouped else name, bars.colours[s] % PALETTE_SIZE,
+                               "—" if value is None else f"{value:g}", width))
+        groups.append(BarGroup(category, tuple(row)))
+    legend = tuple((f"{key} {name}", bars.colours[s] % PALETTE_SIZE)
+                   for s, (name, key) in enumerate(zip(bars.series, bars.keys))) if grouped else ()
+    return ChartView(bars.id, bars.title, bars.ticks, legend, tuple(groups))
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _stylesheet() -> str:
+    css = (TEMPLATES / STYLESHEET).read_text(encoding="utf-8")
+    if "</style" in css.lower():
+        raise ValueError(f"templates/{STYLESHEET} must not contain '</style'")
+    return css
+
+
+def context(view: ReportView) -> ReportContext:
+    css = _stylesheet()
+    csp = "; ".join([
+        "default-src 'none'",
+        f"style-src {csp_hash(css)}",
+        "img-src 'none'",
+        "connect-src 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+    ])
+    return ReportContext(
+        html_lang=HTML_LANG.get(view.language, view.language),
+        view=view,
+        comparison=chart(view.comparison),
+        profiles=tuple(chart(b) for b in view.profiles),
+        css=Markup(css),
+        csp=csp,
+    )
+
+
+def render_html(view: ReportView) -> bytes:
+    return _environment().get_template(TEMPLATE).render(ctx=context(view)).encode("utf-8")
