@@ -257,6 +257,84 @@ def schema_cmd(kind: str) -> None:
     click.echo(json.dumps(schema(kind), ensure_ascii=False, indent=2))
 
 
+@cli.command("followup")
+@click.argument("wave1", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--manifest", "manifest_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="manifest.json of the instrument the wave-1 forms belong to; its gate rule "
+                   "decides who passes. Example: --manifest out/pmbok6/pb-zh-TW/manifest.json")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the wave-2 PDFs and followup.csv; replaced whole, and only when "
+                   "everything succeeded (default: out/followup/<WAVE1 name>/). "
+                   "Example: --out mail/wave2/")
+@click.option("--combined", is_flag=True,
+              help="Also write wave2-all.pdf: every form in one file for batch printing, a "
+                   "bookmark and page numbering per respondent. Example: --combined")
+@click.option("--paper", type=click.Choice(["A4", "letter"]), default="A4", show_default=True,
+              help="Paper size of the forms. Example: --paper letter")
+@click.option("--font", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="TrueType CJK font (default: AR PL UMing TW if installed). "
+                   "Example: --font C:/Windows/Fonts/mingliu.ttc")
+@click.option("--encoding", default=None, metavar="ENC",
+              help="Encoding of WAVE1.csv (default: detected; UTF-8 with or without BOM, or "
+                   "Big5/cp950 from Excel). Example: --encoding cp950")
+def followup_cmd(wave1: Path, manifest_path: Path, out_dir: Path | None = None,
+                 combined: bool = False, paper: str = "A4", font: Path | None = None,
+                 encoding: str | None = None) -> None:
+    """Make each respondent's wave-2 form from returned wave-1 answers.
+
+    Reads WAVE1.csv with the scorer's reader (same checks: instrument id, codes,
+    duplicate respondents), applies the manifest's gate rule to each respondent's
+    first-stage (Standardize) answers per knowledge area, and writes into OUT:
+
+    \b
+      wave2-<respondent_id>.pdf  the higher-stage statements (Measure, Control,
+                                 Continuously improve) of the areas that respondent
+                                 passed, with their ID and organisation on every page
+      followup.csv               respondent_id, organisation, areas, n_items,
+                                 needs_wave2 (no = passed no area, so no form)
+      wave2-all.pdf              with --combined
+
+    A problem in WAVE1.csv is reported with its row and column, and nothing is written.
+
+    \b
+    Examples:
+      python build.py followup returns/wave1.csv --manifest out/pmbok6/pb-zh-TW/manifest.json
+      python build.py followup wave1.csv --manifest out/pmbok6/pb-zh-TW/manifest.json \\
+          --combined --out mail/wave2/
+      python build.py followup wave1-excel.csv --manifest manifest.json --encoding cp950
+    """
+    from tqdm import tqdm
+
+    from instrument.followup import followup_csv, plan
+    from instrument.manifest import load_manifest
+    from instrument.pdf import write_wave2
+    from scoring.read import read_responses
+
+    started = time.perf_counter()
+    instrument = load_manifest(manifest_path)
+    result = read_responses([wave1], instrument, encoding=encoding)
+    for warning in result.warnings:
+        click.echo(str(warning), err=True)
+    responses = result.responses
+    plans = plan(instrument, list(responses.respondent_id), list(responses.organisation),
+                 responses.values)
+    folder = out_dir or Path("out") / "followup" / wave1.stem
+    todo = sum(p.needs_wave2 for p in plans)
+    with tqdm(total=todo, file=sys.stderr, unit="form", desc="wave-2 forms",
+              disable=todo <= 50) as bar:
+        written = write_wave2(instrument, plans, folder, RenderSettings(paper=paper, font=font),
+                              combined=combined, files={"followup.csv": followup_csv(plans)},
+                              progress=bar.update)
+    none = len(plans) - todo
+    click.echo(f"{len(plans)} respondent{'s' * (len(plans) != 1)}: {written.forms} wave-2 "
+               f"form{'s' * (written.forms != 1)} ({written.pages} pages), {none} need no wave 2; "
+               f"written to {folder}/ in {time.perf_counter() - started:.1f} s")
+    click.echo(f"  {folder / 'followup.csv'}")
+    if written.combined:
+        click.echo(f"  {written.combined}")
+
+
 def main() -> None:
     cli(prog_name="build.py")
 

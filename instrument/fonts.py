@@ -8,6 +8,7 @@ never by index (the index of AR PL UMing TW differs between font releases).
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,7 +22,7 @@ CANDIDATES: tuple[tuple[str, str], ...] = (
     ("C:/Windows/Fonts/mingliu.ttc", "MingLiU"),
     ("/Library/Fonts/Arial Unicode.ttf", ""),
 )
-FONT_NAME = "CJK"  # the name renderers use with setFont()
+FONT_NAME = "CJK"  # the default font's name for setFont(); a --font gets its own name
 PROBE = "專案管理成熟度錄案承辦人"  # glyphs a usable font must have
 
 
@@ -44,7 +45,8 @@ def _faces(path: Path) -> list[tuple[int, str]]:
 
 @lru_cache(maxsize=8)
 def register(path: str | None = None) -> str:
-    """Register the CJK font (``path`` or the first installed candidate); return its name.
+    """Register the CJK font (``path`` or the first installed candidate); return its name
+    for ``setFont``.
 
     The font is subset-embedded by reportlab in every PDF that uses it.
     """
@@ -62,8 +64,11 @@ def register(path: str | None = None) -> str:
     index = next((i for i, fam in faces if fam == family), None) if family else None
     if index is None:  # a user's font: prefer a Traditional-Chinese face by name
         index = next((i for i, fam in faces if fam.endswith((" TW", "TW"))), faces[0][0])
+    # one registered name per font file, so a --font in one call never changes what
+    # another call's "CJK" means (reportlab's registry is global to the process)
+    name = FONT_NAME if path is None else f"{FONT_NAME}-{hashlib.sha1(str(font_path.resolve()).encode()).hexdigest()[:8]}"
     try:
-        font = TTFont(FONT_NAME, str(font_path), subfontIndex=index)
+        font = TTFont(name, str(font_path), subfontIndex=index)
     except Exception as exc:
         raise InstrumentError([problem("BUILD_005", Location(str(font_path)), detail=str(exc))])
     missing = [ch for ch in PROBE if ord(ch) not in font.face.charToGlyph]
@@ -71,4 +76,4 @@ def register(path: str | None = None) -> str:
         raise InstrumentError([problem("BUILD_005", Location(str(font_path)),
                                        detail=f"the font has no glyph for {''.join(missing)}")])
     pdfmetrics.registerFont(font)
-    return FONT_NAME
+    return name

@@ -1,0 +1,446 @@
+"""The printed questionnaire, wave-1 and wave-2 forms, checked on the real PDF files.
+
+Text is extracted with pypdf (what a reader's copy-and-paste and a screen reader
+get); fonts are read from the files' resources; mark boxes from the content
+streams. Golden files hold the extracted text and the font list, never bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import ContentStream
+
+from conftest import GOLDEN, LANGS, PROFILES, check_golden
+from instrument import pdf
+from instrument.artifacts import RenderSettings, render
+from instrument.compile import Options, compile_instrument
+from instrument.errors import InstrumentError
+from instrument.followup import followup_csv, plan
+from instrument.loader import load_profile
+
+BASE14 = ("Helvetica", "Times", "Courier", "Symbol", "ZapfDingbats")
+
+
+@pytest.fixture(scope="module")
+def pdfs(instruments):
+    """{(profile, lang): {"questionnaire.pdf": bytes, "wave1.pdf": bytes}}."""
+    return {key: pdf.render(inst, RenderSettings()) for key, inst in instruments.items()}
+
+
+@pytest.fixture(scope="module")
+def count_instruments(bank):
+    return {lang: compile_instrument(bank, load_profile("generic", bank), lang,
+                                     Options(rule="count")) for lang in LANGS}
+
+
+@lru_cache(maxsize=64)
+def pages_text(data: bytes) -> list[str]:
+    """Text per page (cached: extraction is the slow part of these tests)."""
+    return [page.extract_text() or "" for page in PdfReader(BytesIO(data)).pages]
+
+
+def flat(text: str) -> str:
+    """Whitespace-free text: a Chinese sentence wrapped over two lines reads as one."""
+    return re.sub(r"\s+", "", text)
+
+
+def spaced(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def id_count(text: str, item_id: str) -> int:
+    return len(re.findall(rf"(?<![A-Za-z0-9_]){re.escape(item_id)}(?![A-Za-z0-9_])", text))
+
+
+def fonts_of(data: bytes) -> list[tuple[str, str, bool]]:
+    """(base font without subset tag, subtype, embedded) for every font the file uses."""
+    found = set()
+    for page in PdfReader(BytesIO(data)).pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            desc = font.get("/FontDescriptor")
+            desc = desc.get_object() if desc is not None else {}
+            embedded = any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            name = str(font.get("/BaseFont", "")).lstrip("/")
+            found.add((name.split("+", 1)[-1], str(font.get("/Subtype")), embedded))
+    return sorted(found)
+
+
+def mark_boxes(data: bytes, box: float) -> list[list[tuple[float, float]]]:
+    """Per page, the (x, y) of every square of side ``box`` drawn with `re`."""
+    out = []
+    for page in PdfReader(BytesIO(data)).pages:
+        ops = ContentStream(page.get_contents(), page.pdf).operations
+        out.append([(float(a[0]), float(a[1])) for a, op in ops
+                    if op == b"re" and abs(float(a[2]) - box) < 0.01
+                    and abs(float(a[3]) - box) < 0.01])
+    return out
+
+
+# --------------------------------------------------------------------------- fonts
+def test_every_font_is_embedded_and_no_base14_sneaks_in(pdfs):
+    for key, files in pdfs.items():
+        for name, data in files.items():
+            fonts = fonts_of(data)
+            assert fonts, (key, name)
+            for base, subtype, embedded in fonts:
+                assert embedded, f"{key} {name}: font {base} is not embedded"
+                assert subtype == "/TrueType", (key, name, base)
+                assert not base.startswith(BASE14), f"{key} {name}: base-14 font {base}"
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils not installed")
+def test_pdffonts_agrees(pdfs, tmp_path):
+    path = tmp_path / "q.pdf"
+    path.write_bytes(pdfs[("pb", "zh-TW")]["questionnaire.pdf"])
+    lines = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                           check=True).stdout.splitlines()[2:]
+    assert lines
+    for line in lines:
+        emb = line.split()[-5]  # name type encoding emb sub uni object ID
+        assert emb == "yes", line
+        assert "Helvetica" not in line
+
+
+# --------------------------------------------------------------------------- content
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_questionnaire_has_every_item_id_exactly_once(pdfs, instruments, profile, lang):
+    inst = instruments[(profile, lang)]
+    text = "\n".join(pages_text(pdfs[(profile, lang)]["questionnaire.pdf"]))
+    counts = {i: id_count(text, i) for i in inst.item_ids}
+    assert {i: n for i, n in counts.items() if n != 1} == {}
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_wave1_holds_only_gate_stage_items(pdfs, instruments, profile, lang):
+    inst = instruments[(profile, lang)]
+    text = "\n".join(pages_text(pdfs[(profile, lang)]["wave1.pdf"]))
+    for item in inst.items:
+        expected = 1 if item.stage == inst.gate_stage else 0
+        assert id_count(text, item.id) == expected, item.id
+    last = flat(pages_text(pdfs[(profile, lang)]["wave1.pdf"])[-1] + text)
+    assert flat(pdf.UI[lang]["end_wave1"].split("{")[0]) in last  # "a second form follows"
+
+
+def test_pb_form_uses_pb_terms_and_keeps_project_management(pdfs):
+    text = flat("".join(pages_text(pdfs[("pb", "zh-TW")]["questionnaire.pdf"])))
+    assert "錄案" in text and "承辦人" in text and "主責機關" in text
+    assert "發展專案管理計畫書" in text  # the bank writes 專案管理 literally here
+    assert "錄案管理" not in text and "錄案辦公室" not in text
+    generic = flat("".join(pages_text(pdfs[("generic", "zh-TW")]["questionnaire.pdf"])))
+    assert "錄案" not in generic and "承辦人" not in generic
+
+
+def test_every_page_has_right_page_number_and_instrument_id(pdfs, instruments):
+    for (profile, lang), files in pdfs.items():
+        inst = instruments[(profile, lang)]
+        for name, data in files.items():
+            pages = pages_text(data)
+            for n, text in enumerate(pages, 1):
+                want = (f"第{n}頁，共{len(pages)}頁" if lang == "zh-TW"
+                        else f"Page{n}of{len(pages)}")
+                assert flat(text).count(want) == 1, (profile, lang, name, n)
+                assert inst.id in text
+
+
+def test_cover_has_the_profile_texts_and_id_boxes(pdfs, instruments):
+    for lang in LANGS:
+        inst = instruments[("pb", lang)]
+        cover = flat(pages_text(pdfs[("pb", lang)]["questionnaire.pdf"])[0])
+        for key in ("title", "confidentiality", "thanks"):
+            assert flat(inst.texts[key]) in cover, key
+        assert flat(pdf.UI[lang]["respondent_id"]) in cover
+        assert flat(pdf.UI[lang]["organisation"]) in cover
+
+
+def test_glossary_appendix_lists_every_practice(pdfs, instruments):
+    inst = instruments[("generic", "zh-TW")]
+    pages = pages_text(pdfs[("generic", "zh-TW")]["questionnaire.pdf"])
+    start = next(k for k, t in enumerate(pages) if "名詞解釋" in t and "附錄" in t)
+    appendix = flat("".join(pages[start:]))
+    for p in inst.practices:
+        assert flat(p.glossary) in appendix, p.id
+
+
+# --------------------------------------------------------------------------- paper routing
+def test_count_rule_routing_sentence_in_both_languages(count_instruments):
+    zh = count_instruments["zh-TW"]
+    text = flat("".join(pages_text(pdf.render(zh)["questionnaire.pdf"])))
+    n = len(zh.practices_of_area("INT"))
+    assert flat(f"若上列 {n} 題中至少 {-(-n // 2)} 題勾選「同意」或「非常同意」，"
+                "請繼續回答本領域第 2–4 階段題目；否則請跳到下一個領域") in text
+    assert "跳到問卷結尾" in text  # the last area has no next area
+    en = count_instruments["en"]
+    text = spaced(" ".join(pages_text(pdf.render(en)["questionnaire.pdf"])))
+    assert ("If at least 4 of the 7 statements above are marked \u201cAgree\u201d or "
+            "\u201cStrongly agree\u201d, go on to this area's stage 2–4 statements. "
+            "Otherwise skip to the next knowledge area.") in text
+
+
+def test_mean_rule_routing_gives_a_lookup_table(pdfs, instruments):
+    inst = instruments[("generic", "en")]
+    text = spaced(" ".join(pages_text(pdfs[("generic", "en")]["questionnaire.pdf"])))
+    assert "Statements answered 1 2 3 4 5 6 7 Total at least 4 7 11 14 18 21 25" in text
+    assert f"an average of {inst.rule.threshold:g} or more" in text
+    zh = flat("".join(pages_text(pdfs[("generic", "zh-TW")]["questionnaire.pdf"])))
+    assert "作答題數1234567總和至少471114182125" in zh
+
+
+def test_routing_sits_at_the_end_of_each_s_block(pdfs, instruments):
+    inst = instruments[("generic", "en")]
+    text = spaced(" ".join(pages_text(pdfs[("generic", "en")]["questionnaire.pdf"])))
+    for area in inst.areas:
+        items = inst.items_of_area(area.id)
+        last_s = max(text.index(i.id) for i in items if i.stage == "S")
+        first_m = min(text.index(i.id) for i in items if i.stage != "S")
+        route = text.find("Statements answered", last_s)
+        assert last_s < route < first_m, area.id
+
+
+# --------------------------------------------------------------------------- the grid
+def test_mark_boxes_one_per_code_in_fixed_columns(pdfs, instruments):
+    inst = instruments[("generic", "en")]
+    lay = pdf._layout(inst, RenderSettings())
+    boxes = mark_boxes(pdfs[("generic", "en")]["questionnaire.pdf"], lay.box)
+    all_boxes = [b for page in boxes for b in page]
+    assert len(all_boxes) == len(inst.items) * len(inst.scale.codes)
+    columns = sorted({round(x + lay.box / 2, 2) for x, _ in all_boxes})
+    assert columns == [round(x, 2) for x in lay.box_x]
+    assert lay.box >= 5 * pdf.MM  # big enough for a pen
+    # rows sit on the vertical grid: every box centre is a whole number of half-grid
+    # steps below the top of the page body
+    for x, y in all_boxes:
+        steps = (lay.body_top - (y + lay.box / 2)) / (pdf.ROW_GRID / 2)
+        assert abs(steps - round(steps)) < 1e-3, (x, y)
+
+
+def test_letter_paper(instruments):
+    inst = instruments[("smartcity", "en")]
+    files = pdf.render(inst, RenderSettings(paper="letter"))
+    reader = PdfReader(BytesIO(files["questionnaire.pdf"]))
+    assert [round(float(v)) for v in reader.pages[0].mediabox[2:]] == [612, 792]
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert all(id_count(text, i) == 1 for i in inst.item_ids)
+
+
+def test_unknown_paper_is_a_catalogued_error(instrument):
+    with pytest.raises(InstrumentError) as err:
+        pdf.render(instrument, RenderSettings(paper="A5"))
+    assert err.value.codes == ["PDF_001"]
+
+
+# --------------------------------------------------------------------------- determinism
+def test_same_input_same_bytes(instruments, pdfs):
+    inst = instruments[("pb", "zh-TW")]
+    pdf._LAYOUTS.clear()  # a fresh layout, as in a new process
+    again = pdf.render(inst, RenderSettings())
+    assert again == pdfs[("pb", "zh-TW")]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_golden_text_and_fonts(pdfs, profile, lang, update_golden):
+    out = []
+    for name in ("questionnaire.pdf", "wave1.pdf"):
+        data = pdfs[(profile, lang)][name]
+        out.append(f"=== {name}: fonts")
+        out += [f"{base} {subtype} embedded={embedded}"
+                for base, subtype, embedded in fonts_of(data)]
+        for n, text in enumerate(pages_text(data), 1):
+            out.append(f"=== {name}: page {n}")
+            out.append(spaced(text))
+    check_golden(GOLDEN / "pdf" / f"{profile}-{lang}.txt", "\n".join(out) + "\n", update_golden)
+
+
+# --------------------------------------------------------------------------- wave 2
+def synthetic(inst):
+    """Five respondents with known gates under the mean rule (threshold 3.5)."""
+    ids = ["R001", "R002", "R003", "R004", "R005"]
+    orgs = ["臺北市政府工務局", "Agency B", "", "臺北市政府資訊局", "Agency E"]
+    values = np.full((5, len(inst.item_ids)), np.nan)
+    s_cols = [k for k, i in enumerate(inst.items) if i.stage == inst.gate_stage]
+    area_of = [inst.items[k].area for k in s_cols]
+    values[0, s_cols] = 5  # passes everything
+    values[1, s_cols] = 2  # passes nothing
+    values[2, s_cols] = [4 if a in ("SCO", "RSK") else 3 for a in area_of]
+    values[3, s_cols] = [9 if a != "STK" else 4 for a in area_of]  # only STK answered
+    values[4, s_cols] = 9  # don't know everywhere: nothing
+    return plan(inst, ids, orgs, values)
+
+
+def test_wave2_form_holds_exactly_the_passed_areas(instruments):
+    for lang in LANGS:
+        inst = instruments[("pb", lang)]
+        plans = synthetic(inst)
+        assert [p.areas for p in plans] == [tuple(a.id for a in inst.areas), (), ("SCO", "RSK"),
+                                            ("STK",), ()]
+        for p in plans:
+            if not p.needs_wave2:
+                with pytest.raises(ValueError):
+                    pdf.render_wave2(inst, p)
+                continue
+            pages = pages_text(pdf.render_wave2(inst, p))
+            text = "\n".join(pages)
+            found = {i for i in inst.item_ids if id_count(text, i)}
+            assert found == set(p.item_ids)
+            assert all(id_count(text, i) == 1 for i in p.item_ids)
+            assert all(inst.item(i).stage != inst.gate_stage for i in found)
+            for n, page in enumerate(pages, 1):
+                assert p.respondent_id in page, (p.respondent_id, n)
+                if p.organisation:
+                    assert flat(p.organisation) in flat(page), (p.respondent_id, n)
+                want = f"第{n}頁，共{len(pages)}頁" if lang == "zh-TW" else f"Page{n}of{len(pages)}"
+                assert want in flat(page)
+            assert fonts_of(pdf.render_wave2(inst, p))[0][2]
+
+
+def test_write_wave2_streams_forms_and_a_combined_pdf(instruments, tmp_path):
+    inst = instruments[("pb", "zh-TW")]
+    plans = synthetic(inst)
+    seen = []
+    result = pdf.write_wave2(inst, plans, tmp_path / "wave2", combined=True,
+                             files={"followup.csv": followup_csv(plans)}, progress=seen.append)
+    names = sorted(p.name for p in (tmp_path / "wave2").iterdir())
+    assert names == ["followup.csv", "wave2-R001.pdf", "wave2-R003.pdf", "wave2-R004.pdf",
+                     "wave2-all.pdf"]
+    assert result.forms == 3 and len(seen) == 3
+    singles = [PdfReader(tmp_path / "wave2" / f"wave2-{r}.pdf") for r in ("R001", "R003", "R004")]
+    combined = PdfReader(tmp_path / "wave2" / "wave2-all.pdf")
+    assert len(combined.pages) == sum(len(r.pages) for r in singles) == result.pages
+    assert [o.title for o in combined.outline] == ["R001", "R003", "R004"]
+    assert [p.extract_text() for p in combined.pages] == [
+        p.extract_text() for r in singles for p in r.pages]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".staging")]
+
+
+def test_write_wave2_failure_leaves_folder_as_it_was(instruments, tmp_path, monkeypatch):
+    inst = instruments[("pb", "en")]
+    target = tmp_path / "wave2"
+    target.mkdir()
+    (target / "followup.csv").write_text("earlier run")
+    lay = pdf._layout(inst, RenderSettings())
+    real = lay.pdf
+    calls = []
+
+    def failing(form):
+        calls.append(form)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(form)
+    monkeypatch.setattr(lay, "pdf", failing)
+    with pytest.raises(RuntimeError):
+        pdf.write_wave2(inst, synthetic(inst), target)
+    assert [(p.name, p.read_text()) for p in target.iterdir()] == [("followup.csv", "earlier run")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".staging")]
+
+
+def test_respondent_text_the_font_cannot_show_is_refused(instruments):
+    inst = instruments[("generic", "en")]
+    plans = synthetic(inst)
+    odd = plans[0].__class__("R009", "Agency \U0001F600", plans[0].areas, plans[0].item_ids)
+    with pytest.raises(InstrumentError) as err:
+        pdf.render_wave2(inst, odd)
+    assert err.value.codes == ["PDF_002"]
+    assert "R009" in str(err.value)
+
+
+def test_wave2_file_names_are_safe_and_unique():
+    from instrument.followup import Plan
+    plans = [Plan("R/1", "", ("INT",), ("INT01_M",)), Plan("R_1", "", ("INT",), ("INT01_M",)),
+             Plan("..", "", ("INT",), ("INT01_M",)), Plan("R2", "", (), ())]
+    assert pdf.wave2_filenames(plans) == {"R/1": "wave2-R_1.pdf", "R_1": "wave2-R_1-2.pdf",
+                                          "..": "wave2-row3.pdf"}
+
+
+# --------------------------------------------------------------------------- text layout
+def test_wrap_never_overflows_and_keeps_punctuation_and_words():
+    font = pdf.fonts.register()
+    text = ("本組織每個專案都依同一套書面程序撰寫章程（如計畫書、簽呈）。Every project in this "
+            "organisation has its charter written by the same documented procedure.")
+    for width in (60, 90, 150, 240):
+        lines = pdf.wrap(text, font, 9.5, width)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+        for line in lines:
+            assert pdf.stringWidth(line, font, 9.5) <= width + 1e-6
+            assert line[0] not in "，。、）」"
+            assert line[-1] not in "（「"
+        words = {w.strip(".,") for line in lines for w in line.split(" ")}
+        assert {"documented", "procedure", "organisation"} <= words or width < 70
+
+
+def test_every_text_of_every_instrument_has_glyphs(instruments):
+    for inst in instruments.values():
+        pdf._Layout(inst, RenderSettings())  # raises PDF_002 on a missing glyph
+
+
+def test_renderer_is_registered(instrument):
+    files = render(instrument, ("pdf",))
+    assert {"questionnaire.pdf", "wave1.pdf", "manifest.json"} == set(files)
+
+
+def test_write_wave2_refuses_a_folder_holding_other_files(instruments, tmp_path, monkeypatch):
+    inst = instruments[("pb", "en")]
+    target = tmp_path / "mine"
+    target.mkdir()
+    (target / "thesis.docx").write_text("precious")
+    with pytest.raises(InstrumentError) as err:
+        pdf.write_wave2(inst, synthetic(inst), target)
+    assert err.value.codes == ["BUILD_003"] and "thesis.docx" in str(err.value)
+    assert (target / "thesis.docx").read_text() == "precious"
+    monkeypatch.chdir(target)
+    with pytest.raises(InstrumentError):
+        pdf.write_wave2(inst, synthetic(inst), Path("."))
+    # an earlier run's folder is replaced whole
+    done = tmp_path / "done"
+    pdf.write_wave2(inst, synthetic(inst)[:1], done, files={"followup.csv": b"x"})
+    pdf.write_wave2(inst, synthetic(inst)[2:3], done)
+    assert sorted(p.name for p in done.iterdir()) == ["wave2-R003.pdf"]
+
+
+def test_another_bank_two_stages_and_three_codes(tmp_path):
+    """Nothing is PMBOK-specific: stages, scale columns and routing come from the bank."""
+    from instrument.loader import load_bank
+
+    data = Path(__file__).parent / "data"
+    bank = load_bank(data / "mini_bank.yaml")
+    profile = load_profile(data / "mini_profile.yaml", bank)
+    for lang in LANGS:
+        inst = compile_instrument(bank, profile, lang)
+        files = pdf.render(inst)
+        text = "\n".join(pages_text(files["questionnaire.pdf"]))
+        assert all(id_count(text, i) == 1 for i in inst.item_ids)
+        lay = pdf._layout(inst, RenderSettings())
+        assert len(lay.box_x) == 3
+        boxes = [b for page in mark_boxes(files["questionnaire.pdf"], lay.box) for b in page]
+        assert len(boxes) == len(inst.items) * 3
+        if lang == "zh-TW":
+            assert "本領域第2階段題目" in flat(text) and "總和至少3" in flat(text)  # ceil(3 * 1)
+        wave1 = "\n".join(pages_text(files["wave1.pdf"]))
+        assert {i for i in inst.item_ids if id_count(wave1, i)} == {"INT01_S", "SCO01_S"}
+
+
+def test_a_long_area_wraps_the_lookup_table(instruments):
+    import dataclasses
+
+    inst = instruments[("generic", "en")]
+    one = dataclasses.replace(
+        inst, items=tuple(dataclasses.replace(i, area="INT") for i in inst.items),
+        practices=tuple(dataclasses.replace(p, area="INT") for p in inst.practices))
+    text = spaced(" ".join(pages_text(pdf.render(one)["questionnaire.pdf"])))
+    assert all(id_count(text, i) == 1 for i in one.item_ids)
+    assert text.count("Statements answered") == 4  # 49 counts, 14 to a row
+    assert "8. Project Risk Management" not in text  # areas left without practices
+    assert "49" in text.split("Statements answered")[-1].split("Total at least")[0]
+    assert " 172 " in text  # ceil(3.5 * 49)
