@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Benchmark: the scorer end to end against a plain pandas.read_csv of the same file.
+
+Generates N respondents x 196 items (default 1,000,000) of realistic answers:
+a few organisations, a latent maturity per respondent and knowledge area,
+don't-know codes, and the higher stages of areas that fail the gate left blank
+exactly as the gate rule says. Then runs, each in its own process, and measures
+wall time and peak resident memory (``os.wait4`` rusage of that child):
+
+  (a) ``pandas.read_csv(FILE)``                      the baseline
+  (b) ``python -m scoring check FILE``               read + validate only
+  (c) ``python -m scoring score FILE --out DIR``     end to end, default outputs
+  (d) ``... score --format csv``                     end to end, tidy CSVs only
+
+Target (issue 5): (c) at most 1.5 x the time of (a) and no more peak memory.
+
+\b
+    python benchmarks/bench_scoring.py              # 1,000,000 respondents
+    python benchmarks/bench_scoring.py --n 100000   # smaller, quicker
+    python benchmarks/bench_scoring.py --keep DIR   # keep the generated files in DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ORGANISATIONS = ["臺北市政府工務局公園路燈工程管理處", "臺北市政府民政局", "臺北市政府社會局",
+                 "臺北市政府資訊局", "臺北市政府交通局", "臺北智慧城市專案辦公室", "臺北市政府文化局",
+                 "臺北市政府產業發展局"]
+# how much each knowledge area is used (the thesis: cost, procurement, resources, risk sparse)
+AREA_SHIFT = {"INT": 0.6, "SCO": 0.5, "SCH": 0.5, "COS": -0.6, "QUA": 0.1, "RES": -0.5,
+              "COM": 0.3, "RSK": -0.7, "PRO": -0.6, "STK": 0.5}
+
+
+def instrument():
+    from instrument.compile import compile_instrument
+    from instrument.loader import load_bank, load_profile
+
+    bank = load_bank("pmbok6")
+    return compile_instrument(bank, load_profile("generic", bank), "zh-TW")
+
+
+def answers(inst, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Respondents x items, float32 codes, NaN blank; gated-out stems blank by the gate rule."""
+    from instrument.gating import gate_matrix
+
+    items = inst.items
+    area_index = {a.id: k for k, a in enumerate(inst.areas)}
+    stage_index = {s: k for k, s in enumerate(inst.stage_ids)}
+    item_area = np.array([area_index[i.area] for i in items])
+    item_stage = np.array([stage_index[i.stage] for i in items])
+    shift = np.array([AREA_SHIFT.get(a.id, 0.0) for a in inst.areas], dtype=np.float32)
+    out = np.empty((n, len(items)), dtype=np.float32)
+    chunk = 100_000
+    for start in range(0, n, chunk):
+        m = min(chunk, n - start)
+        person = rng.normal(3.3, 0.7, size=(m, 1)).astype(np.float32)
+        latent = person + shift[None, :] + rng.normal(0, 0.4, size=(m, len(shift))).astype(np.float32)
+        base = latent[:, item_area] - 0.45 * item_stage[None, :]
+        noisy = base + rng.normal(0, 0.7, size=base.shape).astype(np.float32)
+        codes = np.clip(np.rint(noisy), 1, 5)
+        u = rng.random(size=codes.shape, dtype=np.float32)
+        codes[u < 0.02] = 9  # don't know
+        codes[u > 0.99] = np.nan  # skipped
+        opened = gate_matrix(inst, codes.astype(np.float64))
+        closed = ~opened[:, item_area] & (item_stage[None, :] > 0)
+        codes[closed] = np.nan
+        out[start:start + m] = codes
+    return out
+
+
+def write_csv(path: Path, inst, values: np.ndarray, rng: np.random.Generator) -> None:
+    """Fast CSV writer: each row as fixed-width bytes, NUL padding squeezed out."""
+    n, k = values.shape
+    header = ",".join(["respondent_id", "organisation", "instrument", "wave", *inst.item_ids])
+    orgs = [o.encode() for o in ORGANISATIONS]
+    width = max(len(o) for o in orgs)
+    org_table = np.zeros((len(orgs), width + 1), dtype=np.uint8)
+    for j, o in enumerate(orgs):
+        org_table[j, :len(o)] = np.frombuffer(o, dtype=np.uint8)
+        org_table[j, width] = ord(",")
+    inst_bytes = np.frombuffer(f"{inst.id},,".encode(), dtype=np.uint8)  # instrument, wave
+    with open(path, "wb") as fh:
+        fh.write(("\ufeff" + header + "\r\n").encode())
+        chunk = 50_000
+        for start in range(0, n, chunk):
+            part = values[start:start + chunk]
+            m = len(part)
+            ids = np.char.encode(np.char.add("R", np.char.zfill(
+                np.arange(start + 1, start + m + 1).astype(str), 7)), "ascii")
+            id_bytes = np.frombuffer(ids.tobytes(), dtype=np.uint8).reshape(m, -1)
+            org = org_table[rng.choice(len(orgs), size=m, p=_org_weights(len(orgs)))]
+            cells = np.zeros((m, k, 2), dtype=np.uint8)
+            blank = np.isnan(part)
+            digits = np.where(blank, 0, part).astype(np.uint8) + ord("0")
+            cells[:, :, 0] = np.where(blank, 0, digits)
+            cells[:, :, 1] = ord(",")
+            cells[:, -1, 1] = ord("\r")
+            row = np.concatenate([id_bytes, np.full((m, 1), ord(","), np.uint8), org,
+                                  np.broadcast_to(inst_bytes, (m, len(inst_bytes))),
+                                  cells.reshape(m, -1), np.full((m, 1), ord("\n"), np.uint8)],
+                                 axis=1)
+            flat = row.ravel()
+            fh.write(flat[flat != 0].tobytes())
+
+
+def _org_weights(n: int) -> np.ndarray:
+    w = np.linspace(2.0, 1.0, n)
+    return w / w.sum()
+
+
+def measure(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
+    """(wall seconds, peak RSS in bytes, exit code) of one child process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        print(f"  ! {' '.join(cmd[:4])} … exited {proc.returncode}:\n{err[-2000:]}", file=sys.stderr)
+    return wall, usage.ru_maxrss * 1024, proc.returncode
+
+
+def generate(work: Path, n: int, seed: int) -> None:
+    """Write manifest.json and responses.csv into ``work`` (run in a child process)."""
+    from instrument.tables import manifest_json
+
+    inst = instrument()
+    (work / "manifest.json").write_bytes(manifest_json(inst))
+    rng = np.random.default_rng(seed)
+    started = time.perf_counter()
+    values = answers(inst, n, rng)
+    data = work / "responses.csv"
+    write_csv(data, inst, values, rng)
+    blank = float(np.isnan(values).mean())
+    print(f"generated {n:,} respondents x {len(inst.item_ids)} items "
+          f"({data.stat().st_size / 1e6:,.0f} MB, {blank:.0%} blank cells) in "
+          f"{time.perf_counter() - started:.1f} s: {data}", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="respondents (default 1,000,000)")
+    parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--keep", type=Path, default=None, help="folder to keep the files in")
+    parser.add_argument("--skip", action="append", default=[], choices=["check", "score", "csv"],
+                        help="leave out a measurement")
+    parser.add_argument("--generate", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.generate is not None:  # the child that makes the data
+        generate(args.generate, args.n, args.seed)
+        return 0
+
+    work = Path(tempfile.mkdtemp(prefix="bench-scoring-", dir=args.keep))
+    try:
+        # Generate in a child process: a child inherits its parent's peak RSS (Linux keeps
+        # ru_maxrss across fork and exec), so this process must stay small while it measures.
+        subprocess.run([sys.executable, __file__, "--generate", str(work), "--n", str(args.n),
+                        "--seed", str(args.seed)], check=True)
+        data, manifest = work / "responses.csv", work / "manifest.json"
+        py = sys.executable
+        runs = {"pandas.read_csv": [py, "-c", "import sys, pandas; pandas.read_csv(sys.argv[1])",
+                                    str(data)]}
+        if "check" not in args.skip:
+            runs["scoring check"] = [py, "-m", "scoring", "check", str(data), "--manifest",
+                                     str(manifest)]
+        if "score" not in args.skip:
+            runs["scoring score"] = [py, "-m", "scoring", "score", str(data), "--manifest",
+                                     str(manifest), "--out", str(work / "out")]
+        if "csv" not in args.skip:
+            runs["score --format csv"] = [py, "-m", "scoring", "score", str(data), "--manifest",
+                                          str(manifest), "--out", str(work / "out-csv"),
+                                          "--format", "csv"]
+        results = {}
+        for label, cmd in runs.items():
+            wall, peak, code = measure(cmd, ROOT)
+            results[label] = (wall, peak, code)
+            print(f"  {label:<20} {wall:8.1f} s  {peak / 2**20:8,.0f} MiB peak"
+                  + ("" if code == 0 else f"  (exit {code})"), flush=True)
+        for name in ("out", "out-csv"):
+            csv_file = work / name / "respondents.csv"
+            if csv_file.exists():
+                print(f"  {name}/respondents.csv: {csv_file.stat().st_size / 1e6:,.0f} MB")
+        base_t, base_m, _ = results["pandas.read_csv"]
+        print(f"ratios against pandas.read_csv ({base_t:.1f} s, {base_m / 2**20:,.0f} MiB):")
+        for label, (wall, peak, code) in results.items():
+            if label == "pandas.read_csv":
+                continue
+            print(f"  {label:<20} time {wall / base_t:5.2f} x   peak memory {peak / base_m:5.2f} x")
+        t, m, _ = results.get("scoring score", (None, None, None))
+        if t is not None:
+            ok = t <= 1.5 * base_t and m <= base_m
+            print(f"target (score <= 1.5 x time, <= 1.0 x peak memory): "
+                  f"{'met' if ok else 'NOT met'}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

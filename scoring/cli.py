@@ -1,0 +1,337 @@
+"""``python -m scoring``: check and score returned questionnaires.
+
+A thin command line over the ``scoring`` package: read and validate
+(``scoring.read``), score (``scoring.methods.compute``), render
+(``scoring.reports.render``, ``scoring.tidy``) and write everything into
+``--out`` at once (``scoring.output``). A user's mistake is a message with
+file:row, column and a fix, and exit status 1; a wrong option is exit status 2;
+never a traceback. Warnings go to stderr.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import re
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from instrument import __version__
+from instrument.errors import InstrumentError, Location, did_you_mean, problem
+from instrument.manifest import find_manifests, load_manifest
+from instrument.model import GateRule, Instrument
+
+from .output import FORMATS, check_out, run_files, warnings_text, write_folder
+from .read import Limits, ReadOptions, peek_instrument_ids, read_files
+from .responses import ReadResult
+
+METHODS = ("staged", "opm3-binary", "coverage")
+DETAILS = ("area", "practice")
+MANIFEST_ROOT = Path("out")
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _Cli(click.Group):
+    """Turns a user's mistake (InstrumentError) into a message and exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InstrumentError as exc:
+            raise click.ClickException(_report(exc)) from None
+
+
+def _report(exc: InstrumentError) -> str:
+    errors = [p for p in exc.problems if p.severity == "error"]
+    warnings = [p for p in exc.problems if p.severity != "error"]
+    n_err = _count(errors)
+    head = f"{n_err:,} error{'s' if n_err != 1 else ''}"
+    if warnings:
+        n_warn = _count(warnings)
+        head += f" and {n_warn:,} warning{'s' if n_warn != 1 else ''}"
+    return f"{head} found; nothing was written.\n" + "\n".join(str(p) for p in exc.problems)
+
+
+def _count(problems: list) -> int:
+    """Problems listed plus those summarised in an 'and N more' line (CSV_027)."""
+    total = 0
+    for p in problems:
+        more = re.match(r"and ([\d,]+) more", p.message) if p.code == "CSV_027" else None
+        total += int(more.group(1).replace(",", "")) if more else 1
+    return total
+
+
+# --------------------------------------------------------------------------- options
+def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise click.BadParameter(f"unknown encoding {value!r}; use e.g. utf-8, cp950 (Big5) or "
+                                 "utf-16") from None
+    return value
+
+
+def _input_options(func):
+    """Options shared by `check` and `score`, in the order --help shows them."""
+    options = [
+        click.argument("files", nargs=-1, required=True,
+                       type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+        click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     default=None,
+                     help="The manifest.json of the questionnaire the answers belong to. Default: "
+                          "the built manifest under out/ whose id the files' 'instrument' column "
+                          "names. Example: --manifest out/pmbok6/pb-zh-TW/manifest.json"),
+        click.option("--encoding", callback=_encoding, default=None, metavar="ENC",
+                     help="Text encoding of the CSV files. Default: detected (UTF-8 with or "
+                          "without BOM, UTF-16 with BOM, else Big5/cp950 with a warning). "
+                          "Example: --encoding cp950"),
+        click.option("--strict", is_flag=True,
+                     help="Treat warnings (duplicates, straight-lining, answers beyond a closed "
+                          "gate, ...) as errors. Example: --strict"),
+        click.option("--max-file-size", type=click.IntRange(min=1), default=2048,
+                     show_default=True, metavar="MB",
+                     help="Refuse input files larger than this many megabytes. "
+                          "Example: --max-file-size 4096"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group(cls=_Cli, context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="python -m scoring")
+def cli() -> None:
+    """Check and score returned maturity questionnaires.
+
+    Reads CSV (comma or tab; UTF-8, UTF-16 or Big5) and .xlsx data-entry files,
+    checks them against the questionnaire's manifest.json, and computes
+    maturity levels 0-4 per respondent and organisation, per knowledge area,
+    process group, practice and stage.
+
+    \b
+    Examples:
+      python -m scoring check returns/*.csv
+      python -m scoring score returns/*.csv --out results/
+      python -m scoring score scoring/demo/pb.csv scoring/demo/smartcity.csv --out out/demo
+      python -m scoring score wave1.csv wave2.xlsx --manifest out/pmbok6/pb-zh-TW/manifest.json
+    """
+
+
+@cli.command("check")
+@_input_options
+def check_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | None, strict: bool,
+              max_file_size: int) -> None:
+    """Validate response files only; write nothing.
+
+    Lists every problem with file:row (as the spreadsheet shows it), column and
+    how to fix it, and exits with status 1 if there are errors. Warnings go to
+    stderr and do not fail the check unless --strict is given.
+
+    \b
+    Examples:
+      python -m scoring check returns/agency-3.csv
+      python -m scoring check scoring/demo/mistakes.csv
+      python -m scoring check big5-export.csv --encoding cp950 --strict
+    """
+    instrument = _instrument(files, manifest, encoding)
+    result = _read(files, instrument, encoding, strict, max_file_size)
+    _print_warnings(result)
+    r = result.responses
+    n_org = len({o for o in r.organisation if o})
+    click.echo(f"ok  {_plural(len(r), 'respondent')} in {_plural(n_org, 'organisation')} from "
+               f"{_plural(len(files), 'file')} (instrument {instrument.id})"
+               + (f"; {_plural(len(result.warnings), 'warning')} on stderr"
+                  if result.warnings else ""))
+
+
+@cli.command("score")
+@_input_options
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out/scores"), show_default=True,
+              help="Folder for the results; replaced as a whole, and only if it holds nothing but "
+                   "an earlier run's results. Example: --out results/2024-wave1")
+@click.option("--method", type=click.Choice(METHODS), default="staged", show_default=True,
+              help="Scoring method (see docs/scoring.md). Example: --method coverage")
+@click.option("--threshold", type=float, default=None,
+              help="Mean an answer set must reach for a stage to count as achieved, instead of "
+                   "the manifest's (mean rule only; the report says so). Example: --threshold 4")
+@click.option("--rule", "rule_id", default=None, metavar="ID",
+              help="Achievement rule of the bank to score with instead of the manifest's; the "
+                   "gate that routed respondents stays the manifest's. Example: --rule count")
+@click.option("--format", "formats", multiple=True, type=click.Choice(tuple(FORMATS)),
+              help="Output to write (repeatable); default: all. csv = respondents.csv, "
+                   "organisations.csv and reliability.csv. Example: --format csv --format html")
+@click.option("--detail", type=click.Choice(DETAILS), default="area", show_default=True,
+              help="Rows of respondents.csv: 'area' = knowledge areas and process groups; "
+                   "'practice' adds the 49 practices. Example: --detail practice")
+@click.option("--lang", type=click.Choice(("zh-TW", "en")), default=None,
+              help="Language of the reports (default: the manifest's). Example: --lang en")
+@click.option("--font", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None,
+              help="TrueType CJK font for report.pdf (default: AR PL UMing TW if installed). "
+                   "Example: --font C:/Windows/Fonts/mingliu.ttc")
+@click.option("--paper", type=click.Choice(("A4", "letter")), default="A4", show_default=True,
+              help="Paper size of report.pdf. Example: --paper letter")
+def score_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | None, strict: bool,
+              max_file_size: int, out_dir: Path, method: str, threshold: float | None,
+              rule_id: str | None, formats: tuple[str, ...], detail: str, lang: str | None,
+              font: Path | None, paper: str) -> None:
+    """Score response files and write results into --out.
+
+    Writes respondents.csv and organisations.csv (tidy, long), reliability.csv,
+    report.html, report.pdf, and the cleaned responses as responses.sav (SPSS)
+    and responses.dta (Stata). Invalid input writes nothing and leaves --out as
+    it was.
+
+    \b
+    Examples:
+      python -m scoring score returns/*.csv --out results/
+      python -m scoring score returns/*.csv --method coverage --format csv
+      python -m scoring score returns.xlsx --threshold 4 --lang en --out results-en/
+    """
+    started = time.perf_counter()
+    instrument = _instrument(files, manifest, encoding)
+    rule, overrides = _rule(instrument, rule_id, threshold)
+    check_out(out_dir)
+    result = _read(files, instrument, encoding, strict, max_file_size)
+    _print_warnings(result)
+    responses = result.responses
+    from .methods import compute
+
+    bar = _bar(len(responses), "scoring")
+    try:
+        scores = compute(responses, method, rule, overrides or None, progress=bar.update)
+    finally:
+        bar.close()
+    scores = dataclasses.replace(scores, warnings=[*result.warnings, *scores.warnings])
+    settings = None
+    if set(formats or FORMATS) - {"csv"}:
+        from .reports import ReportSettings
+
+        settings = ReportSettings(language=lang, font=font, paper=paper)
+    files_out = run_files(scores, tuple(formats or FORMATS), detail, settings)
+    write_folder(out_dir, files_out)
+    n_org = len({o for o in responses.organisation if o})
+    click.echo(f"scored {_plural(len(responses), 'respondent')} in "
+               f"{_plural(n_org, 'organisation')} from {_plural(len(files), 'file')} "
+               f"(method {method}, {_describe(scores.rule)}) in "
+               f"{time.perf_counter() - started:.1f} s")
+    click.echo(f"wrote {out_dir}/: {', '.join(files_out)}")
+
+
+# --------------------------------------------------------------------------- helpers
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' if n != 1 else ''}"
+
+
+def _describe(rule: GateRule) -> str:
+    if rule.kind == "mean":
+        return f"rule {rule.id}: mean \u2265 {rule.threshold:g}"
+    return f"rule {rule.id}: {rule.share:.0%} of stems \u2265 {rule.min_code}"
+
+
+def _bar(total: int, what: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=" resp", desc=what, file=sys.stderr, leave=False,
+                disable=not sys.stderr.isatty() or total < 100_000)
+
+
+def _read(files: tuple[Path, ...], instrument: Instrument, encoding: str | None, strict: bool,
+          max_file_size: int) -> ReadResult:
+    limits = Limits(max_file_bytes=max_file_size * 1024**2)
+    options = ReadOptions(encoding=encoding, strict=strict, limits=limits,
+                          progress=sys.stderr.isatty())
+    return read_files(list(files), instrument, options)
+
+
+def _print_warnings(result: ReadResult) -> None:
+    if result.warnings:
+        n = len(result.warnings)
+        click.echo(f"{_plural(n, 'warning')}:" if n > 1 else "1 warning:", err=True)
+        click.echo(warnings_text(result.warnings), err=True, nl=False)
+
+
+def _instrument(files: tuple[Path, ...], manifest: Path | None, encoding: str | None) -> Instrument:
+    """The instrument from --manifest, or the built manifest the files' ids name."""
+    if manifest is not None:
+        return load_manifest(manifest)
+    named = peek_instrument_ids(files, encoding)
+    where = Location("command line")
+    if not named:
+        raise InstrumentError([problem("SCORE_002", where)])
+    if len(named) > 1:
+        ids = "; ".join(f"'{i}' ({f}:{r})" for i, (f, r) in sorted(named.items()))
+        raise InstrumentError([problem("SCORE_003", where, n=len(named), ids=ids)])
+    ident = next(iter(named))
+    built = find_manifests(MANIFEST_ROOT)
+    if ident not in built:
+        raise InstrumentError([problem("SCORE_001", where, ident=ident, root=MANIFEST_ROOT)])
+    paths = sorted(built[ident], key=_preference)
+    if len(paths) > 1:
+        click.echo(f"using {paths[0]} (one of {len(paths)} manifests of instrument {ident}; "
+                   "pass --manifest to choose another profile or language)", err=True)
+    return load_manifest(paths[0])
+
+
+def _preference(path: Path) -> tuple:
+    """Several profiles share one instrument id: prefer generic wording, then zh-TW."""
+    name = path.parent.name
+    return (not name.startswith("generic"), not name.endswith("zh-TW"), str(path))
+
+
+def _rule(instrument: Instrument, rule_id: str | None,
+          threshold: float | None) -> tuple[GateRule | None, dict]:
+    """The rule to score with and the overrides the report should state."""
+    if rule_id is None and threshold is None:
+        return None, {}
+    rule, overrides = instrument.rule, {}
+    if rule_id is not None and rule_id != instrument.rule.id:
+        bank = _bundled_bank(instrument.bank_id)
+        known = [r.id for r in bank.rules] if bank else [instrument.rule.id]
+        if bank is None or rule_id not in known:
+            msg = problem("SCORE_005", Location("--rule"), name=rule_id,
+                          suggestion=did_you_mean(rule_id, known), bank=instrument.bank_id,
+                          known=", ".join(known))
+            raise click.BadParameter(f"{msg.message}; {msg.hint}", param_hint="'--rule'")
+        from instrument.compile import gate_rule
+
+        rule = gate_rule(bank, rule_id, instrument.scale.id, instrument.language)
+        overrides["rule"] = rule_id
+    if threshold is not None:
+        valid = instrument.scale.valid
+        if rule.kind != "mean":
+            detail, fix = (f"does not apply to rule '{rule.id}' ({rule.kind})",
+                           "leave --threshold out, or use --rule mean")
+        elif not min(valid) <= threshold <= max(valid):
+            detail, fix = (f"is outside scale {instrument.scale.id} ({instrument.scale.describe()})",
+                           f"give a value from {min(valid)} to {max(valid)}, e.g. --threshold 3.5")
+        else:
+            detail = fix = ""
+        if detail:
+            msg = problem("SCORE_006", Location("--threshold"), value=f"{threshold:g}",
+                          detail=detail, fix=fix)
+            raise click.BadParameter(f"{msg.message}; {msg.hint}", param_hint="'--threshold'")
+        rule = dataclasses.replace(rule, threshold=float(threshold))
+        overrides["threshold"] = float(threshold)
+    return rule, overrides
+
+
+def _bundled_bank(bank_id: str):
+    from instrument.loader import BANKS_DIR, bundled, load_bank
+
+    if bank_id not in bundled(BANKS_DIR):
+        return None
+    try:
+        return load_bank(bank_id)
+    except InstrumentError:
+        return None
+
+
+def main() -> None:
+    cli(prog_name="python -m scoring")

@@ -1,0 +1,111 @@
+"""What a scoring run writes, and writing it into ``--out`` all or nothing.
+
+``run_files`` decides the files of a run from the chosen formats; large tables
+are streamed (a callable that writes into an open file) instead of held as
+bytes. ``write_folder`` writes them into a staging folder beside ``--out`` and
+swaps it in with ``os.replace`` only when every file is complete, so a failed or
+interrupted run leaves an existing ``--out`` exactly as it was. It refuses to
+replace a folder that holds files the scorer did not write.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Callable, Mapping
+
+from instrument.errors import InstrumentError, Location, Problem, problem
+
+from . import tidy
+from .scores import Scores
+
+Writer = Callable[[BinaryIO], object]
+FORMATS: dict[str, tuple[str, ...]] = {
+    "csv": ("respondents.csv", "organisations.csv", "reliability.csv"),
+    "html": ("report.html",),
+    "pdf": ("report.pdf",),
+    "sav": ("responses.sav",),
+    "dta": ("responses.dta",),
+}
+WARNINGS_FILE = "warnings.txt"
+OWN_FILES = frozenset({f for files in FORMATS.values() for f in files} | {WARNINGS_FILE})
+
+
+def run_files(scores: Scores, formats: tuple[str, ...], detail: str = "area",
+              report_settings: object | None = None) -> dict[str, bytes | Writer]:
+    """The files of one run: {file name: bytes, or a function that streams it}."""
+    files: dict[str, bytes | Writer] = {}
+    if "csv" in formats:
+        files["respondents.csv"] = lambda fh: tidy.write_respondents(scores, fh, detail)
+        files["organisations.csv"] = tidy.organisations_csv(scores)
+        files["reliability.csv"] = tidy.reliability_csv(scores)
+    wanted = {name for f in formats if f != "csv" for name in FORMATS[f]}
+    if wanted:
+        from .reports import ReportSettings, render
+
+        rendered = render(scores, report_settings or ReportSettings())
+        files.update({name: data for name, data in rendered.items() if name in wanted})
+    if scores.warnings:
+        files[WARNINGS_FILE] = warnings_text(scores.warnings).encode("utf-8")
+    return files
+
+
+def warnings_text(warnings: list[Problem]) -> str:
+    return "".join(str(w) + "\n" for w in warnings)
+
+
+def write_folder(out: Path, files: Mapping[str, bytes | Writer]) -> None:
+    """Write ``files`` as the whole content of folder ``out``, atomically."""
+    out = Path(out)
+    check_out(out)
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=parent))
+    except OSError as exc:
+        raise InstrumentError([problem("SCORE_004", Location("command line"), path=str(out),
+                                       detail=exc.strerror or str(exc))]) from None
+    trash = None
+    try:
+        for name, content in files.items():
+            with open(staging / name, "wb") as fh:
+                if isinstance(content, bytes):
+                    fh.write(content)
+                else:
+                    content(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.chmod(staging, 0o755)
+        if out.exists():
+            trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
+            os.replace(out, trash / "old")
+        os.replace(staging, out)
+    except OSError as exc:
+        raise InstrumentError([problem("SCORE_004", Location("command line"), path=str(out),
+                                       detail=exc.strerror or str(exc))]) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if trash is not None:
+            shutil.rmtree(trash, ignore_errors=True)
+
+
+def check_out(out: Path) -> None:
+    """Refuse an --out that is not a folder this scorer may replace (before any work)."""
+    def refuse(detail: str) -> None:
+        raise InstrumentError([problem("SCORE_004", Location("command line"), path=str(out),
+                                       detail=detail)])
+
+    if out.is_symlink():
+        refuse("it is a symbolic link; refusing to write through it")
+    if out.exists() and not out.is_dir():
+        refuse("it exists and is not a folder")
+    if out.is_dir():
+        try:
+            foreign = sorted(p.name for p in out.iterdir() if p.name not in OWN_FILES or p.is_dir())
+        except OSError as exc:
+            refuse(exc.strerror or str(exc))
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (", \u2026" if len(foreign) > 5 else "")
+            refuse(f"the folder holds files the scorer did not write ({shown})")

@@ -1,0 +1,351 @@
+"""`python -m scoring` end to end: exact messages, exit codes, and --out left alone on failure.
+
+Exit status 1 is a problem in the data (listed with file:row, column and a fix),
+2 a wrong command line; a failed run writes nothing. Most runs use --format csv
+to stay quick; one run renders every format.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from instrument.tables import manifest_json
+from scoring import cli as cli_module
+from scoring.cli import cli
+
+DEMO = ROOT / "scoring" / "demo"
+PB, SMARTCITY, MISTAKES = DEMO / "pb.csv", DEMO / "smartcity.csv", DEMO / "mistakes.csv"
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory, instruments) -> Path:
+    """The generic zh-TW manifest (the demo's instrument id), outside out/."""
+    path = tmp_path_factory.mktemp("manifest") / "manifest.json"
+    path.write_bytes(manifest_json(instruments[("generic", "zh-TW")]))
+    return path
+
+
+def run(*args: object):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+# --------------------------------------------------------------------------- help
+def test_help_and_version():
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "check  Validate response files only; write nothing." in result.output
+    assert "score  Score response files and write results into --out." in result.output
+    assert "python -m scoring score scoring/demo/pb.csv scoring/demo/smartcity.csv" in result.output
+    result = run("--version")
+    assert result.exit_code == 0 and result.output.startswith("python -m scoring, version ")
+    assert run("-h").output == run("--help").output
+
+
+@pytest.mark.parametrize("command", ["check", "score"])
+def test_every_option_has_help_with_an_example(command):
+    cmd = cli.commands[command]
+    assert "Examples:" in cmd.help
+    for param in cmd.params:
+        if isinstance(param, click.Option):
+            assert param.help and "Example:" in param.help, param.name
+
+
+# --------------------------------------------------------------------------- check
+def test_check_a_clean_batch(manifest):
+    result = run("check", PB, SMARTCITY, "--manifest", manifest)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ("ok  60 respondents in 6 organisations from 2 files "
+                             "(instrument pmbok6-1.0.0-dcf684ce2a)\n")
+    assert result.stderr == ""
+
+
+def test_check_lists_every_mistake_of_the_demo_file(manifest, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = run("check", "scoring/demo/mistakes.csv", "--manifest", manifest)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    codes = "1–5, 9 = 不清楚／不適用"
+    assert result.stderr == f"""\
+Error: 4 errors and 3 warnings found; nothing was written.
+scoring/demo/mistakes.csv:4: column 'SCH02_S': value '7' is not a code of scale agree5 ({codes}) [CSV_011]
+    fix: type one of 1, 2, 3, 4, 5 or 9, or leave the cell blank when there is no answer
+scoring/demo/mistakes.csv:5: column 'COM01_S': value 'v' is not a code of scale agree5 ({codes}) [CSV_011]
+    fix: type one of 1, 2, 3, 4, 5 or 9, or leave the cell blank when there is no answer
+scoring/demo/mistakes.csv:8: respondent 'PB-CIVIL-23' also appears at scoring/demo/mistakes.csv:4 with different answers (SCH02_S: 4 here, blank there; STK01_S: 2 here, 4 there) [CSV_014]
+    fix: keep the right one of the two rows, or give them different respondent_ids; if they are two waves of one respondent, fill the wave column (e.g. 1 and 2)
+scoring/demo/mistakes.csv:10: respondent_id is blank in a row with answers [CSV_013]
+    fix: give every answered row a unique respondent_id (e.g. the number on the paper form)
+scoring/demo/mistakes.csv:6: empty row 6; skipped [CSV_017]
+    fix: delete the empty rows, or leave them: they are skipped
+scoring/demo/mistakes.csv:7: respondent 'PB-CIVIL-25': area RSK is closed by the gate (mean of the S stems 2.00 < 3.5), but 21 stem(s) beyond stage S were answered (RSK01_M, RSK01_C, RSK01_I, …); the scorer ignores them [CSV_016]
+    fix: nothing to do if the form was filled in full on purpose: the gate rule decides (rule 'mean': 該組題目（不含「不清楚」）的平均分數達門檻值。); otherwise check this respondent's S answers for RSK
+scoring/demo/mistakes.csv:9: respondent 'PB-CIVIL-26': straight-lining: all 196 answered stems have the same answer (4) [CSV_018]
+    fix: check the form; a respondent who ticks one column throughout may not have read the questions (consider excluding them)
+"""
+
+
+def test_check_warnings_go_to_stderr_and_strict_fails_on_them(manifest, tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_bytes(PB.read_bytes() + PB.read_bytes().split(b"\r\n")[1] + b"\r\n")
+    result = run("check", path, "--manifest", manifest)
+    assert result.exit_code == 0
+    assert result.stdout.endswith("; 1 warning on stderr\n")
+    assert result.stderr == (
+        f"1 warning:\n{path}:35: respondent 'PB-PARK-01' appears again, identically, at "
+        f"{path}:2; kept once [CSV_015]\n    fix: delete the repeated row\n")
+    result = run("check", path, "--manifest", manifest, "--strict")
+    assert result.exit_code == 1
+    assert "delete the repeated row; --strict makes this an error" in result.stderr
+
+
+# --------------------------------------------------------------------------- score
+def test_score_writes_tidy_tables(manifest, tmp_path):
+    out = tmp_path / "results"
+    result = run("score", PB, SMARTCITY, "--manifest", manifest, "--out", out, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("scored 60 respondents in 6 organisations from 2 files "
+                                    "(method staged, rule mean: mean ≥ 3.5) in ")
+    assert result.stdout.endswith(f"wrote {out}/: respondents.csv, organisations.csv, "
+                                  "reliability.csv\n")
+    assert sorted(p.name for p in out.iterdir()) == ["organisations.csv", "reliability.csv",
+                                                     "respondents.csv"]
+    raw = (out / "respondents.csv").read_bytes()
+    assert raw.startswith("\ufeffrespondent_id,organisation,unit_type,unit,stage,n_items,"
+                          "n_answered,n_not_reached,mean,achieved,level\r\n".encode())
+    table = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
+    assert len(table) == 60 * (10 + 5) * 4
+    assert table.iloc[0, :5].tolist() == ["PB-PARK-01", "臺北市政府工務局公園路燈工程管理處", "area",
+                                          "INT", "S"]
+    organisations = pd.read_csv(out / "organisations.csv", encoding="utf-8-sig")
+    assert organisations["organisation"].nunique() == 6
+
+
+def test_score_detail_practice_and_method(manifest, tmp_path):
+    out = tmp_path / "results"
+    result = run("score", PB, "--manifest", manifest, "--out", out, "--format", "csv",
+                 "--detail", "practice", "--method", "coverage", "--threshold", "4")
+    assert result.exit_code == 0, result.output
+    assert "(method coverage, rule mean: mean ≥ 4)" in result.stdout
+    table = pd.read_csv(out / "respondents.csv", encoding="utf-8-sig")
+    assert set(table["unit_type"]) == {"area", "group", "practice"}
+    assert list(table.columns[-2:]) == ["applied_share", "frequent"]
+
+
+def test_score_every_format(manifest, tmp_path):
+    out = tmp_path / "results"
+    result = run("score", PB, SMARTCITY, MISTAKES.with_name("pb.csv"), "--manifest", manifest,
+                 "--out", out)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted([
+        "respondents.csv", "organisations.csv", "reliability.csv", "report.html", "report.pdf",
+        "responses.sav", "responses.dta", "warnings.txt"])
+    assert "appears again, identically" in (out / "warnings.txt").read_text(encoding="utf-8")
+    assert "kept once [CSV_015]" in result.stderr
+
+
+def test_a_failed_run_leaves_out_exactly_as_it_was(manifest, tmp_path):
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "respondents.csv").write_text("sentinel: an earlier run's results\n")
+    before = snapshot(tmp_path)
+    result = run("score", MISTAKES, "--manifest", manifest, "--out", out, "--format", "csv")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: 4 errors and 3 warnings found; nothing was written.\n")
+    assert snapshot(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]  # no staging folder left
+
+
+def test_a_crash_while_rendering_leaves_out_as_it_was(manifest, tmp_path, monkeypatch):
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "report.html").write_text("sentinel")
+    before = snapshot(tmp_path)
+
+    def broken(scores, fh, detail="area"):
+        fh.write(b"half a file")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("scoring.tidy.write_respondents", broken)
+    result = CliRunner().invoke(cli, ["score", str(PB), "--manifest", str(manifest),
+                                      "--out", str(out), "--format", "csv"])
+    assert result.exit_code != 0 and isinstance(result.exception, RuntimeError)
+    assert snapshot(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+
+
+def test_out_holding_other_files_is_refused(manifest, tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.docx").write_text("do not delete")
+    result = run("score", PB, "--manifest", manifest, "--out", out, "--format", "csv")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: 1 error found; nothing was written.\n"
+        f"command line: cannot write --out {out}: the folder holds files the scorer did not "
+        "write (thesis.docx) [SCORE_004]\n"
+        "    fix: choose a new or empty folder for --out; the scorer replaces only folders it "
+        "wrote itself\n")
+    assert (out / "thesis.docx").read_text() == "do not delete"
+
+
+def test_a_second_run_replaces_the_first(manifest, tmp_path):
+    out = tmp_path / "results"
+    assert run("score", PB, "--manifest", manifest, "--out", out, "--format", "csv").exit_code == 0
+    result = run("score", SMARTCITY, "--manifest", manifest, "--out", out, "--format", "csv")
+    assert result.exit_code == 0
+    table = pd.read_csv(out / "respondents.csv", encoding="utf-8-sig")
+    assert table["respondent_id"].str.startswith("SC-").all()
+
+
+# --------------------------------------------------------------------------- usage errors
+@pytest.mark.parametrize("args, message", [
+    (["score", PB, "--method", "median"], "Invalid value for '--method': 'median' is not one of "
+                                          "'staged', 'opm3-binary', 'coverage'."),
+    (["check", PB, "--encoding", "big-five"], "Invalid value for '--encoding': unknown encoding "
+                                              "'big-five'; use e.g. utf-8, cp950 (Big5) or utf-16"),
+    (["check"], "Missing argument 'FILES...'."),
+    (["check", "nowhere.csv"], "Invalid value for 'FILES...': File 'nowhere.csv' does not exist."),
+    (["score", PB, "--threshold", "7"], "Invalid value for '--threshold': --threshold 7 is outside "
+                                        "scale agree5 (1–5, 9 = 不清楚／不適用); give a value from 1 "
+                                        "to 5, e.g. --threshold 3.5"),
+    (["score", PB, "--rule", "cont"], "Invalid value for '--rule': unknown rule 'cont' (did you "
+                                      "mean 'count'?); use one of the rules of bank pmbok6: mean, "
+                                      "count"),
+    (["score", PB, "--rule", "count", "--threshold", "4"],
+     "Invalid value for '--threshold': --threshold 4 does not apply to rule 'count' (count); "
+     "leave --threshold out, or use --rule mean"),
+])
+def test_usage_errors_exit_2(manifest, tmp_path, args, message):
+    out = ["--out", tmp_path / "o"] if args[0] == "score" else []
+    result = run(*args, "--manifest", manifest, *out)
+    assert result.exit_code == 2
+    assert message in " ".join(result.stderr.split()), result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_rule_override_is_applied_and_stated(manifest, tmp_path):
+    result = run("score", PB, "--manifest", manifest, "--out", tmp_path / "o", "--format", "csv",
+                 "--rule", "count")
+    assert result.exit_code == 0, result.output
+    assert "(method staged, rule count: 50% of stems ≥ 4)" in result.stdout
+
+
+# --------------------------------------------------------------------------- finding the manifest
+def test_manifest_is_found_from_the_instrument_column(manifest, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("check", PB)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: 1 error found; nothing was written.\n"
+        "command line: no built manifest for instrument 'pmbok6-1.0.0-dcf684ce2a' under out/ "
+        "[SCORE_001]\n"
+        "    fix: run `python build.py` first, or pass --manifest PATH to the manifest.json that "
+        "came with the questionnaire\n")
+    for folder in ("pb-zh-TW", "generic-zh-TW", "generic-en"):
+        (tmp_path / "out" / "pmbok6" / folder).mkdir(parents=True)
+        (tmp_path / "out" / "pmbok6" / folder / "manifest.json").write_bytes(manifest.read_bytes())
+    result = run("check", PB)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("using out/pmbok6/generic-zh-TW/manifest.json (one of 3 manifests of "
+                             "instrument pmbok6-1.0.0-dcf684ce2a; pass --manifest to choose "
+                             "another profile or language)\n")
+
+
+def test_files_without_or_with_several_instrument_ids(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    lines = PB.read_text(encoding="utf-8-sig").splitlines()
+    Path("none.csv").write_text("\n".join(
+        [lines[0]] + [",".join(c if k != 2 else "" for k, c in enumerate(line.split(",")))
+                      for line in lines[1:]]) + "\n", encoding="utf-8")
+    result = run("check", "none.csv")
+    assert result.exit_code == 1
+    assert "the files do not say which instrument they belong to (no 'instrument' values) " \
+           "[SCORE_002]" in result.stderr
+    Path("other.csv").write_text(lines[0] + "\n" + lines[1].replace("pmbok6-1.0.0", "pmbok6-2.0.0")
+                                 + "\n", encoding="utf-8")
+    result = run("check", PB, "other.csv")
+    assert result.exit_code == 1
+    assert "the files name 2 instruments: 'pmbok6-1.0.0-dcf684ce2a' (" in result.stderr
+    assert "[SCORE_003]" in result.stderr
+
+
+# --------------------------------------------------------------------------- demo
+def test_demo_files_are_what_make_demo_makes():
+    done = subprocess.run([sys.executable, str(DEMO / "make_demo.py"), "--check"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_python_dash_m_scoring_runs(manifest, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "scoring", "check", str(PB), "--manifest",
+                           str(manifest)], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok  33 respondents in 3 organisations from 1 file")
+
+
+def test_cli_module_is_thin():
+    """Reading, scoring and writing live in the package; the CLI only wires them."""
+    source = Path(cli_module.__file__).read_text(encoding="utf-8")
+    assert "read_csv" not in source and "open(" not in source
+
+
+@pytest.mark.parametrize("method", ["staged", "opm3-binary", "coverage"])
+@pytest.mark.parametrize("detail, unit_types", [("area", ("area", "group")),
+                                                ("practice", ("area", "group", "practice"))])
+def test_respondents_csv_is_scores_respondents_long(instruments, method, detail, unit_types):
+    """The fast byte-table writer and scoring.scores.respondents_long give one table."""
+    import numpy as np
+
+    from scoring import tidy
+    from scoring.methods import compute
+    from scoring.read import read_responses
+
+    inst = instruments[("generic", "zh-TW")]
+    scores = compute(read_responses([PB, SMARTCITY], inst).responses, method)
+    mine = pd.read_csv(io.BytesIO(tidy.respondents_csv(scores, detail)), encoding="utf-8-sig",
+                       keep_default_na=False, dtype=str)
+    ref = scores.respondents_long(unit_types)
+    assert list(mine.columns) == list(ref.columns)
+    for column in ref.columns:
+        got, want = mine[column].to_numpy(), ref[column].astype(object).to_numpy()
+        if column in ("mean", "attained_pct", "applied_share"):
+            tolerance = {"mean": 0.005, "attained_pct": 0.05, "applied_share": 0.0005}[column]
+            got = np.array([float(v) if v else np.nan for v in got])
+            assert np.allclose(got, want.astype(float), atol=tolerance, equal_nan=True), column
+        elif column in ("achieved", "frequent"):
+            assert list(got) == [str(int(bool(v))) for v in want], column
+        else:
+            assert list(got) == [str(v) for v in want], column
+
+
+def test_text_cells_cannot_run_as_spreadsheet_formulas(manifest, tmp_path):
+    import csv as csv_module
+
+    rows = list(csv_module.reader(io.StringIO(PB.read_text(encoding="utf-8-sig"))))
+    for row in rows[1:]:
+        row[0] = "@SUM(1)" if row[0] == "PB-CIVIL-01" else row[0]
+        row[1] = '=HYPERLINK("http://x","民政局")' if row[1] == "臺北市政府民政局" else row[1]
+    path = tmp_path / "hostile.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv_module.writer(fh).writerows(rows)
+    out = tmp_path / "o"
+    result = run("score", path, "--manifest", manifest, "--out", out, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    respondents = (out / "respondents.csv").read_text(encoding="utf-8-sig")
+    assert "\n'@SUM(1),\"'=HYPERLINK(\"\"http://x\"\",\"\"民政局\"\")\",area,INT,S," in respondents
+    organisations = (out / "organisations.csv").read_text(encoding="utf-8-sig")
+    assert "\n\"'=HYPERLINK(\"\"http://x\"\",\"\"民政局\"\")\",area,INT,S," in organisations
