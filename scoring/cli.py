@@ -24,6 +24,7 @@ from instrument.errors import InstrumentError, Location, did_you_mean, problem
 from instrument.manifest import find_manifests, load_manifest
 from instrument.model import GateRule, Instrument
 
+from .adapters import PLATFORMS, languages
 from .output import FORMATS, check_out, run_files, warnings_text, write_folder
 from .read import Limits, ReadOptions, peek_instrument_ids, read_files
 from .responses import ReadResult
@@ -93,6 +94,9 @@ def _input_options(func):
         click.option("--strict", is_flag=True,
                      help="Treat warnings (duplicates, straight-lining, answers beyond a closed "
                           "gate, ...) as errors. Example: --strict"),
+        click.option("--from", "platform", type=click.Choice(PLATFORMS), default=None,
+                     help="The files are a survey platform's export (default: detected from the "
+                          "header when unambiguous; see docs/channels/). Example: --from kobo"),
         click.option("--max-file-size", type=click.IntRange(min=1), default=2048,
                      show_default=True, metavar="MB",
                      help="Refuse input files larger than this many megabytes. "
@@ -125,7 +129,7 @@ def cli() -> None:
 @cli.command("check")
 @_input_options
 def check_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | None, strict: bool,
-              max_file_size: int) -> None:
+              platform: str | None, max_file_size: int) -> None:
     """Validate response files only; write nothing.
 
     Lists every problem with file:row (as the spreadsheet shows it), column and
@@ -139,7 +143,7 @@ def check_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
       python -m scoring check big5-export.csv --encoding cp950 --strict
     """
     instrument = _instrument(files, manifest, encoding)
-    result = _read(files, instrument, encoding, strict, max_file_size)
+    result = _read(files, instrument, encoding, strict, max_file_size, platform)
     _print_warnings(result)
     r = result.responses
     n_org = len({o for o in r.organisation if o})
@@ -178,7 +182,7 @@ def check_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
 @click.option("--paper", type=click.Choice(("A4", "letter")), default="A4", show_default=True,
               help="Paper size of report.pdf. Example: --paper letter")
 def score_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | None, strict: bool,
-              max_file_size: int, out_dir: Path, method: str, threshold: float | None,
+              platform: str | None, max_file_size: int, out_dir: Path, method: str, threshold: float | None,
               rule_id: str | None, formats: tuple[str, ...], detail: str, lang: str | None,
               font: Path | None, paper: str) -> None:
     """Score response files and write results into --out.
@@ -198,7 +202,7 @@ def score_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
     instrument = _instrument(files, manifest, encoding)
     rule, overrides = _rule(instrument, rule_id, threshold)
     check_out(out_dir)
-    result = _read(files, instrument, encoding, strict, max_file_size)
+    result = _read(files, instrument, encoding, strict, max_file_size, platform)
     _print_warnings(result)
     responses = result.responses
     from .methods import compute
@@ -243,11 +247,26 @@ def _bar(total: int, what: str):
 
 
 def _read(files: tuple[Path, ...], instrument: Instrument, encoding: str | None, strict: bool,
-          max_file_size: int) -> ReadResult:
+          max_file_size: int, platform: str | None = None) -> ReadResult:
     limits = Limits(max_file_bytes=max_file_size * 1024**2)
     options = ReadOptions(encoding=encoding, strict=strict, limits=limits,
-                          progress=sys.stderr.isatty())
+                          progress=sys.stderr.isatty(), platform=platform,
+                          instruments=_all_languages(instrument))
     return read_files(list(files), instrument, options)
+
+
+def _all_languages(instrument: Instrument) -> tuple[Instrument, ...]:
+    """The instrument in every language of its bundled bank and profile, so platform exports
+    may use either language's labels; just the manifest's language for a user's own files."""
+    from instrument.loader import PROFILES_DIR, bundled, load_profile
+
+    bank = _bundled_bank(instrument.bank_id)
+    if bank is None or instrument.profile_id not in bundled(PROFILES_DIR):
+        return (instrument,)
+    try:
+        return tuple(languages(instrument, bank, load_profile(instrument.profile_id, bank)))
+    except InstrumentError:
+        return (instrument,)
 
 
 def _print_warnings(result: ReadResult) -> None:

@@ -52,6 +52,7 @@ from instrument.errors import Location, did_you_mean
 from instrument.model import Instrument
 from instrument.tables import ID_COLUMNS, header as template_header
 
+from .adapters import adapt, detect, native_csv
 from .responses import ReadResult, Responses
 from .validate import (FileTally, ProblemLog, RowBlock, check_patterns, check_rows,
                        code_mask, codes_from_text, describe_codes, finish_file,
@@ -82,18 +83,26 @@ class ReadOptions:
     strict: bool = False
     limits: Limits = field(default_factory=Limits)
     progress: bool = False  # a progress bar on stderr for large files
+    platform: str | None = None  # --from: a survey platform's export layout (None: detect)
+    instruments: tuple[Instrument, ...] = ()  # the instrument in every language, for labels
 
 
 def read_responses(paths: Sequence[Path], instrument: Instrument, *, encoding: str | None = None,
-                   strict: bool = False) -> ReadResult:
+                   strict: bool = False, platform: str | None = None,
+                   instruments: Sequence[Instrument] = ()) -> ReadResult:
     """Read, merge and validate response files against ``instrument``.
 
     ``paths`` are CSV/TSV text files or .xlsx data-entry workbooks; rows of
     all files are merged in the order given. ``encoding`` forces a text
     encoding (e.g. "cp950"); by default it is detected. ``strict`` turns
-    warnings into errors. Raises ``InstrumentError`` listing every error.
+    warnings into errors. ``platform`` names a survey platform's export layout
+    (scoring.adapters.PLATFORMS; default: detected from the header), and
+    ``instruments`` the same instrument in other languages, whose labels it may
+    use. Raises ``InstrumentError`` listing every error.
     """
-    return read_files(paths, instrument, ReadOptions(encoding=encoding, strict=strict))
+    return read_files(paths, instrument, ReadOptions(encoding=encoding, strict=strict,
+                                                     platform=platform,
+                                                     instruments=tuple(instruments)))
 
 
 def read_files(paths: Sequence[Path], instrument: Instrument, options: ReadOptions) -> ReadResult:
@@ -428,6 +437,23 @@ def _read_text(path: Path, name: str, size: int, instrument: Instrument, options
         with _csv_field_limit(limits.max_row_bytes):
             cells = next(csv.reader(io.StringIO(header_text, newline=""), delimiter=delimiter),
                          [])
+        platform = options.platform or detect([cells])
+        if platform:  # a platform export: map it to the native layout, then read it as usual
+            try:
+                text = b"".join([rest, *blocks]).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                log.add("CSV_005", Location(name, 2), encoding=_codec_name(options.encoding, codec),
+                        byte=_bad_byte(exc))
+                return
+            with _csv_field_limit(limits.max_row_bytes):
+                table = [cells, *csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+            adapted = adapt(table, platform, options.instruments or (instrument,), name)
+            log.take(adapted.problems)
+            if any(p.severity == "error" for p in adapted.problems):
+                return
+            cells, delimiter = adapted.header, ","
+            next_row = (adapted.row_numbers or [2])[0]
+            rest, blocks = native_csv(adapted.rows), iter(())
         layout = _map_header(cells, instrument, name, log, limits)
         if not layout.usable:
             if layout.names and REQUIRED_ID not in layout.names:

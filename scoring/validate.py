@@ -50,6 +50,16 @@ class ProblemLog:
         else:
             self.hidden[severity][code] += 1
 
+    def take(self, found: list[Problem]) -> None:
+        """Problems made elsewhere (scoring.adapters), listed under their own severity."""
+        for p in found:
+            shown = self.shown[p.severity]
+            if len(shown) < self.max_shown and self._per_code[p.code] < self.per_code:
+                shown.append(p)
+                self._per_code[p.code] += 1
+            else:
+                self.hidden[p.severity][p.code] += 1
+
     def wants(self, code: str) -> bool:
         """Whether a problem of this code would still be listed (skip costly detail if not)."""
         severity = "warning" if code in WARNING_CODES else "error"

@@ -597,13 +597,11 @@ def test_end_to_end_xlsform_to_kobo_export_to_native_rows(pb_pair, labels):
 
 
 def test_end_to_end_through_the_reader(pb_pair, tmp_path):
-    """Once scoring.read takes platform=, a Kobo export scores like the native CSV."""
-    read = pytest.importorskip("scoring.read")
-    import inspect
-
-    if "platform" not in inspect.signature(read.read_responses).parameters:
-        pytest.skip("scoring.read.read_responses has no platform= yet")
+    """A Kobo export built from the XLSForm scores exactly like the native CSV."""
     import numpy as np
+
+    from scoring import read
+    from scoring.methods import compute
 
     inst = pb_pair[0]
     people = _respondents(inst, 12, seed=11)
@@ -617,3 +615,34 @@ def test_end_to_end_through_the_reader(pb_pair, tmp_path):
     b = read.read_responses([plain], inst).responses
     assert list(a.respondent_id) == list(b.respondent_id)
     assert np.array_equal(a.values, b.values, equal_nan=True)
+    detected = read.read_responses([kobo], inst).responses  # layout detected from the header
+    assert np.array_equal(detected.values, b.values, equal_nan=True)
+    scored_a, scored_b = compute(a), compute(b)
+    for unit_type in ("area", "group", "practice"):
+        assert np.array_equal(scored_a.units[unit_type].level, scored_b.units[unit_type].level)
+    assert scored_a.organisations.equals(scored_b.organisations)
+
+
+def test_cli_scores_a_kobo_export(pb_pair, tmp_path):
+    """`python -m scoring score export.csv --from kobo` from the channel docs, end to end."""
+    from click.testing import CliRunner
+
+    from instrument.tables import manifest_json
+    from scoring.cli import cli as scoring_cli
+
+    inst = pb_pair[0]
+    manifest = tmp_path / "manifest.json"
+    manifest.write_bytes(manifest_json(inst))
+    people = _respondents(inst, 8, seed=5)
+    kobo = tmp_path / "kobo.csv"
+    with open(kobo, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, delimiter=";").writerows(_kobo_export(pb_pair, people, labels=None))
+    result = CliRunner().invoke(scoring_cli, ["score", str(kobo), "--from", "kobo", "--manifest",
+                                              str(manifest), "--out", str(tmp_path / "res"),
+                                              "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("scored 8 respondents")
+    result = CliRunner().invoke(scoring_cli, ["check", str(kobo), "--from", "qualtrics",
+                                              "--manifest", str(manifest)])
+    assert result.exit_code == 1
+    assert "[ADAPT_" in result.output and "Traceback" not in result.output
