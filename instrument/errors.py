@@ -196,6 +196,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                 "in Excel use Save As \u2192 CSV UTF-8 (*.csv) or Excel Workbook (*.xlsx)"),
     "CSV_029": ("row 1 is not the header: 'respondent_id' is on row {row}",
                 "delete the rows above the header so that row 1 holds the column names"),
+    "CSV_030": ("the file has only the {n} stage-{stage} item columns (a wave-1 file); the "
+                "{missing} other item columns count as blank",
+                "nothing to do for wave-1 answers; to score all stages, add the wave-2 columns "
+                "(the full header is in data-entry.csv next to the manifest)"),
     "SCORE_001": ("no built manifest for instrument '{ident}' under {root}/",
                   "run `python build.py` first, or pass --manifest PATH to the manifest.json "
                   "that came with the questionnaire"),

@@ -378,6 +378,13 @@ def _map_header(cells: list[str], instrument: Instrument, name: str, log: Proble
                 suggestion=_suggest(REQUIRED_ID, unknown_names),
                 fix="add a respondent_id column (one id per respondent); copy the header row "
                     "from data-entry.csv next to the manifest")
+    gate_only = [i.id for i in instrument.items if i.stage == instrument.gate_stage]
+    if missing and set(gate_only) <= {instrument.item_ids[i] for i in present} and all(
+            instrument.item(m).stage != instrument.gate_stage for m in missing):
+        # a wave-1 paper file typed with only the gate-stage columns: the rest are blank
+        log.add("CSV_030", Location(name, 1), n=len(present), stage=instrument.gate_stage,
+                missing=len(missing))
+        missing = []
     if missing:
         fix = ("copy the header row from data-entry.csv next to the manifest; item columns may "
                "be left blank but must be there")

@@ -22,7 +22,7 @@ from instrument.gating import achieved, required_count, substantive
 from instrument.model import Instrument, ResolvedScale
 
 WARNING_CODES = frozenset({"CSV_004", "CSV_010", "CSV_015", "CSV_016", "CSV_017", "CSV_018",
-                           "CSV_026"})
+                           "CSV_026", "CSV_030"})
 STRAIGHT_LINE_MIN = 10  # answered stems before identical answers count as straight-lining
 
 

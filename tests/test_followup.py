@@ -227,3 +227,29 @@ def test_followup_reads_cp950(built, tmp_path, instruments):
     assert result.exit_code == 0, result.output
     assert "臺北市政府工務局" in (out / "followup.csv").read_text("utf-8-sig")
 
+
+
+def test_wave1_file_with_only_the_s_columns(tmp_path, instruments):
+    """Typists of wave-1 paper forms may use a header with only the S columns."""
+    from click.testing import CliRunner
+
+    from build import cli
+    from instrument.tables import manifest_json
+
+    inst = instruments[("pb", "zh-TW")]
+    manifest = tmp_path / "manifest.json"
+    manifest.write_bytes(manifest_json(inst))
+    s_items = [i.id for i in inst.items_at("S")]
+    rows = [["respondent_id", "organisation", *s_items],
+            ["R1", "工務局", *(["5"] * len(s_items))],
+            ["R2", "民政局", *(["1"] * len(s_items))]]
+    wave1 = tmp_path / "wave1.csv"
+    wave1.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["followup", str(wave1), "--manifest", str(manifest),
+                                      "--out", str(tmp_path / "f")])
+    assert result.exit_code == 0, result.output
+    assert ("the file has only the 49 stage-S item columns (a wave-1 file); the 147 other "
+            "item columns count as blank [CSV_030]") in result.output
+    plan = (tmp_path / "f" / "followup.csv").read_bytes().decode("utf-8-sig").splitlines()
+    assert plan[1].startswith("R1,工務局,INT SCO SCH COS QUA RES COM RSK PRO STK,147,yes")
+    assert plan[2].startswith("R2,民政局,,0,no")
