@@ -45,8 +45,7 @@ def run_files(scores: Scores, formats: tuple[str, ...], detail: str = "area",
     if wanted:
         from .reports import ReportSettings, render
 
-        rendered = render(scores, report_settings or ReportSettings())
-        files.update({name: data for name, data in rendered.items() if name in wanted})
+        files.update(render(scores, report_settings or ReportSettings(), files=sorted(wanted)))
     if scores.warnings:
         files[WARNINGS_FILE] = warnings_text(scores.warnings).encode("utf-8")
     return files
