@@ -18,6 +18,7 @@ import click
 from instrument import __version__
 from instrument.artifacts import FORMATS, RenderSettings, available_formats, render
 from instrument.atomic import safe_part, write_folders
+from instrument.cligroup import ReportingGroup
 from instrument.compile import Options, compile_instrument
 from instrument.errors import InstrumentError
 from instrument.loader import (BANKS_DIR, PROFILES_DIR, bundled, display_name, load_bank,
@@ -25,26 +26,10 @@ from instrument.loader import (BANKS_DIR, PROFILES_DIR, bundled, display_name, l
 from instrument.yamlsafe import read_text
 
 
-class _Cli(click.Group):
-    """Turns a user's mistake (InstrumentError) into a message and exit 1, never a traceback."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except InstrumentError as exc:
-            raise click.ClickException(_report(exc)) from None
-
-
-def _report(exc: InstrumentError) -> str:
-    n = len(exc.problems)
-    head = f"{n} problem{'s' if n != 1 else ''} found; nothing was written.\n"
-    return head + "\n".join(str(p) for p in exc.problems)
-
-
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(cls=_Cli, invoke_without_command=True, context_settings=CONTEXT)
+@click.group(cls=ReportingGroup, invoke_without_command=True, context_settings=CONTEXT)
 @click.version_option(__version__, "--version", prog_name="build.py")
 @click.pass_context
 def cli(ctx: click.Context) -> None:

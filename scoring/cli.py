@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 
 from instrument import __version__
+from instrument.cligroup import ReportingGroup
 from instrument.errors import InstrumentError, Location, did_you_mean, problem
 from instrument.manifest import find_manifests, load_manifest
 from instrument.model import GateRule, Instrument
@@ -33,16 +34,6 @@ METHODS = ("staged", "opm3-binary", "coverage")
 DETAILS = ("area", "practice")
 MANIFEST_ROOT = Path("out")
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-class _Cli(click.Group):
-    """Turns a user's mistake (InstrumentError) into a message and exit 1, never a traceback."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except InstrumentError as exc:
-            raise click.ClickException(_report(exc)) from None
 
 
 def _report(exc: InstrumentError) -> str:
@@ -63,6 +54,12 @@ def _count(problems: list) -> int:
         more = re.match(r"and ([\d,]+) more", p.message) if p.code == "CSV_027" else None
         total += int(more.group(1).replace(",", "")) if more else 1
     return total
+
+
+class _Cli(ReportingGroup):
+    """Reports errors and warnings separately (a read lists both)."""
+
+    report = staticmethod(_report)
 
 
 # --------------------------------------------------------------------------- options
