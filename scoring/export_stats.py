@@ -22,6 +22,7 @@ import pandas as pd
 
 from instrument.model import Instrument
 
+from .methods import reached_answers
 from .responses import Responses
 
 # Format limits, in the unit each format counts (checked by tests/test_reports.py):
@@ -59,7 +60,10 @@ def _frame(responses: Responses) -> pd.DataFrame:
         "organisation": responses.organisation.astype(str),
         "wave": responses.wave.astype(str),
     })
-    items = pd.DataFrame(responses.values, columns=list(responses.instrument.item_ids), copy=False)
+    # cleaned: answers typed into stems the gate closed are left out, as the scorer ignores them
+    _, not_reached = reached_answers(responses.instrument, responses.values)
+    values = np.where(not_reached, np.nan, responses.values)
+    items = pd.DataFrame(values, columns=list(responses.instrument.item_ids), copy=False)
     return pd.concat([ids, items], axis=1)
 
 

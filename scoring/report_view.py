@@ -548,7 +548,8 @@ def build_view(scores: Scores, language: str) -> ReportView:
         method=method,
         rule=rule_text(scores.rule, inst, text),
         overrides=_override_lines(scores),
-        notes=tuple(scores.notes),
+        # the method and rule are stated above in the report's language; keep the rest
+        notes=tuple(n for n in scores.notes if not n.startswith(("method:", "achievement rule:"))),
         stages=tuple((s.id, s.name, s.definition) for s in inst.stages),
         level_legend=levels,
         organisations=orgs,
