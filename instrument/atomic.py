@@ -68,6 +68,9 @@ def write_folders(root: Path, folders: Mapping[str, Mapping[str, bytes]]) -> lis
                                        detail=f"{root} is a symbolic link; refusing to write through it")])
     written: list[Path] = []
     with locked(root):
+        # we hold the lock, so a staging folder left here belongs to a run that was killed
+        for stale in root.glob(".staging-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
         try:
             for rel, files in folders.items():

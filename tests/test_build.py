@@ -6,6 +6,10 @@ import csv
 import io
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +17,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from build import cli
-from conftest import GOLDEN, LANGS, PROFILES, check_golden
+from conftest import GOLDEN, LANGS, PROFILES, ROOT, check_golden
 from instrument import tables
 from instrument.atomic import write_folders
 from instrument.compile import Options, compile_instrument
@@ -199,3 +203,48 @@ def test_authoring_guide_example(tmp_path):
         (tmp_path / "pmbok6" / "district-zh-TW" / "codebook.csv").read_bytes().decode("utf-8-sig"))))
     assert rows[0]["text"].startswith("本區公所每個計畫都依同一套書面程序撰寫章程")
     assert any("專案管理" in r["practice_name"] for r in rows)  # terms of art untouched
+
+
+def _build_process(out: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(ROOT / "build.py"), "build", "--out", str(out),
+                             "--profile", "pb", *extra], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".staging-" not in str(p) and p.name != ".lock"}
+
+
+def test_a_killed_build_leaves_earlier_outputs_intact(tmp_path):
+    out = tmp_path / "out"
+    assert _build_process(out, "--format", "codebook").wait(120) == 0
+    before = _files(out)
+    killed = 0
+    for delay in (0.3, 0.8, 1.5):  # kill while loading, rendering, or writing
+        proc = _build_process(out, "--format", "pdf", "--format", "html")
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        killed += proc.wait(60) == -signal.SIGKILL
+        now = _files(out)
+        assert now == before or all(  # either untouched, or the killed run had finished whole
+            (out / "pmbok6" / f"pb-{lang}" / "questionnaire.pdf").is_file() for lang in LANGS)
+        if now != before:
+            before = now
+    assert killed >= 2, "the test must interrupt builds that were still running"
+    assert _build_process(out, "--format", "codebook").wait(120) == 0
+    assert not list(out.glob(".staging-*")), "the next run clears a killed run's staging folder"
+
+
+def test_concurrent_builds_do_not_interleave(tmp_path):
+    out = tmp_path / "out"
+    procs = [_build_process(out, "--format", "codebook"),
+             _build_process(out, "--format", "entry")]
+    assert [p.wait(120) for p in procs] == [0, 0]
+    for lang in LANGS:
+        names = sorted(p.name for p in (out / "pmbok6" / f"pb-{lang}").iterdir())
+        # one run's folder whole, never a mix of both runs' files
+        assert names in (["codebook.csv", "labels.sps", "manifest.json"],
+                         ["data-entry.csv", "data-entry.xlsx", "manifest.json"])
+    assert len({tuple(sorted(p.name for p in (out / "pmbok6" / f"pb-{lang}").iterdir()))
+                for lang in LANGS}) == 1, "both languages come from the same run"
