@@ -414,29 +414,26 @@ def test_reload_keeps_answers(open_page, built):
     again.close()
 
 
-def test_answers_survive_a_browser_restart(built, tmp_path):
+def test_answers_survive_a_browser_restart(browser, built, tmp_path):
     """Quit Chromium entirely and start it again on the same profile folder: answers are back."""
-    from playwright.sync_api import sync_playwright
-
     path, inst = built["pb-en"]
     gate, rest = area_items(inst, "STK")
     profile_dir = tmp_path / "chromium-profile"
-    with sync_playwright() as p:
-        for run in (1, 2):
-            context = p.chromium.launch_persistent_context(
-                str(profile_dir), executable_path=str(CHROMIUM), args=ARGS, headless=True)
-            page = context.new_page()
-            page.goto(path.as_uri())
-            if run == 1:
-                page.fill("#respondent_id", "R-restart")
-                for item in gate:
-                    answer(page, item, 4)
-                answer(page, rest[0], 2)
-            else:
-                assert page.input_value("#respondent_id") == "R-restart"
-                assert [checked(page, i) for i in gate] == [4] * len(gate)
-                assert checked(page, rest[0]) == 2
-            context.close()  # the whole browser process ends here
+    for run in (1, 2):  # a persistent context is its own browser process, ended by close()
+        context = browser.browser_type.launch_persistent_context(
+            str(profile_dir), executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        page = context.new_page()
+        page.goto(path.as_uri())
+        if run == 1:
+            page.fill("#respondent_id", "R-restart")
+            for item in gate:
+                answer(page, item, 4)
+            answer(page, rest[0], 2)
+        else:
+            assert page.input_value("#respondent_id") == "R-restart"
+            assert [checked(page, i) for i in gate] == [4] * len(gate)
+            assert checked(page, rest[0]) == 2
+        context.close()
 
 
 def test_start_over_asks_first(open_page, built):
