@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from instrument import __version__
-from instrument.artifacts import FORMATS, RenderSettings, available_formats, render
+from instrument.artifacts import FORMATS, RenderSettings, render
 from instrument.atomic import safe_part, write_folders
 from instrument.cligroup import ReportingGroup
 from instrument.compile import Options, compile_instrument
@@ -95,7 +95,7 @@ def build_cmd(bank: str = "pmbok6", profiles: tuple[str, ...] = (), langs: tuple
     profile_names = profiles or tuple(bundled(PROFILES_DIR))
     options = Options(scale=scale, rule=rule, threshold=threshold)
     settings = RenderSettings(paper=paper, font=font)
-    wanted = formats or available_formats()
+    wanted = formats or FORMATS
     folders: dict[str, dict[str, bytes]] = {}
     count = 0
     for name in profile_names:

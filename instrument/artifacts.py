@@ -53,17 +53,6 @@ RENDERERS: dict[str, Callable[[Instrument, RenderSettings], dict[str, bytes]]] =
 FORMATS = tuple(RENDERERS)
 
 
-def available_formats() -> tuple[str, ...]:
-    """Formats whose renderer module exists in this checkout."""
-    out = []
-    for name, fn in RENDERERS.items():
-        if name in ("html", "pdf"):
-            if importlib.util.find_spec(f"instrument.{name}") is None:
-                continue
-        out.append(name)
-    return tuple(out)
-
-
 def render(instrument: Instrument, formats: tuple[str, ...],
            settings: RenderSettings = RenderSettings()) -> dict[str, bytes]:
     files = {"manifest.json": tables.manifest_json(instrument)}

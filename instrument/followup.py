@@ -15,8 +15,6 @@ and ``gate_matrix`` agree on every answer pattern.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass
 from typing import Sequence
@@ -25,7 +23,7 @@ import numpy as np
 
 from .gating import gate_matrix, required_count
 from .model import Instrument
-from .tables import neutralise
+from .tables import csv_bytes
 
 FOLLOWUP_COLUMNS = ("respondent_id", "organisation", "areas", "n_items", "needs_wave2")
 
@@ -93,11 +91,7 @@ def followup_rows(plans: Sequence[Plan]) -> list[list[object]]:
 
 def followup_csv(plans: Sequence[Plan]) -> bytes:
     """UTF-8 with BOM and CRLF like the other CSVs, so Excel shows Chinese names."""
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\r\n")
-    for row in followup_rows(plans):
-        writer.writerow([neutralise(v) if isinstance(v, str) else v for v in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return csv_bytes(followup_rows(plans))
 
 
 # --------------------------------------------------------------------------- paper routing

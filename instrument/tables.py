@@ -11,6 +11,7 @@ import json
 import re
 import zipfile
 from datetime import datetime
+from typing import Iterable, Sequence
 
 from .model import Instrument
 
@@ -41,7 +42,8 @@ def value_labels(instrument: Instrument) -> str:
                      for c in instrument.scale.codes)
 
 
-def _csv(rows: list[list[object]], bom: bool) -> bytes:
+def csv_bytes(rows: Iterable[Sequence[object]], bom: bool = True) -> bytes:
+    """Rows as CSV (CRLF; UTF-8 with BOM so Excel shows Chinese), text cells neutralised."""
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     for row in rows:
@@ -72,12 +74,12 @@ def codebook_rows(instrument: Instrument) -> list[list[object]]:
 
 def codebook_csv(instrument: Instrument) -> bytes:
     """One row per item: what each column of a response file means."""
-    return _csv(codebook_rows(instrument), bom=True)
+    return csv_bytes(codebook_rows(instrument))
 
 
 def entry_csv(instrument: Instrument) -> bytes:
     """An empty response file with the scorer's header (UTF-8 BOM so Excel shows Chinese)."""
-    return _csv([header(instrument)], bom=True)
+    return csv_bytes([header(instrument)])
 
 
 def _sps_quote(text: str) -> str:

@@ -97,10 +97,8 @@ def load(text: str, filename: str) -> tuple[Any, Marks]:
                                        limit=f"{MAX_BYTES:,} characters")])
     text = text[1:] if text.startswith("\ufeff") else text
     if "\ufeff" in text:  # invisible, and would silently become part of a key
-        pos = text.index("\ufeff")
-        line_start = text.rfind("\n", 0, pos) + 1
         raise InstrumentError([problem(
-            "YAML_001", Location(filename, text.count("\n", 0, pos) + 1, pos - line_start + 1),
+            "YAML_001", _offset_location(filename, text, text.index("\ufeff")),
             detail="an invisible byte-order mark (U+FEFF) stands in the middle of the file, "
                    "usually from joining two files; delete it")])
     try:
@@ -142,10 +140,14 @@ def load(text: str, filename: str) -> tuple[Any, Marks]:
 def _reader_location(exc: yaml.YAMLError, filename: str, text: str) -> Location:
     """Line and column of a reader error (PyYAML reports only a character offset)."""
     if isinstance(exc, yaml.reader.ReaderError):
-        pos = exc.position
-        line_start = text.rfind("\n", 0, pos) + 1
-        return Location(filename, text.count("\n", 0, pos) + 1, pos - line_start + 1)
+        return _offset_location(filename, text, exc.position)
     return Location(filename)
+
+
+def _offset_location(filename: str, text: str, pos: int) -> Location:
+    """1-based line and column of character offset ``pos``."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    return Location(filename, text.count("\n", 0, pos) + 1, pos - line_start + 1)
 
 
 def _reader_detail(exc: yaml.YAMLError) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from instrument.compile import Options, compile_instrument
+from instrument.compile import compile_instrument
 from instrument.loader import load_bank, load_profile
 
 ROOT = Path(__file__).resolve().parent.parent

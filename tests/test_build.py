@@ -124,7 +124,7 @@ def test_formula_injection_is_neutralised():
     for start in "=+-@\t\r":
         assert tables.neutralise(start + "x").startswith("'")
     assert tables.neutralise("專案") == "專案"
-    assert tables._csv([["-1", -1]], bom=False) == b"'-1,-1\r\n"  # numbers stay numbers
+    assert tables.csv_bytes([["-1", -1]], bom=False) == b"'-1,-1\r\n"  # numbers stay numbers
 
 
 def test_no_arguments_builds_the_defaults(tmp_path, monkeypatch):
