@@ -64,13 +64,13 @@ def gate_matrix(instrument: Instrument, values: np.ndarray) -> np.ndarray:
     ``values`` holds one column per ``instrument.item_ids`` entry, in that order,
     with raw codes (missing codes allowed) and NaN for blanks.
     """
-    clean = substantive(values, instrument.scale)
     index = {item_id: k for k, item_id in enumerate(instrument.item_ids)}
-    columns = []
-    for area in instrument.areas:
-        cols = [index[i.id] for i in instrument.items_of_area(area.id)
-                if i.stage == instrument.gate_stage]
-        columns.append(achieved(clean[:, cols], instrument.rule))
+    per_area = [[index[i.id] for i in instrument.items_of_area(area.id)
+                 if i.stage == instrument.gate_stage] for area in instrument.areas]
+    gate_cols = sorted({c for cols in per_area for c in cols})
+    where = {c: k for k, c in enumerate(gate_cols)}
+    clean = substantive(np.asarray(values)[:, gate_cols], instrument.scale)  # gate stems only
+    columns = [achieved(clean[:, [where[c] for c in cols]], instrument.rule) for cols in per_area]
     return np.column_stack(columns) if columns else np.zeros((len(values), 0), dtype=bool)
 
 

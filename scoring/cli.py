@@ -26,12 +26,14 @@ from instrument.manifest import find_manifests, load_manifest
 from instrument.model import GateRule, Instrument
 
 from .adapters import PLATFORMS, languages
-from .output import FORMATS, check_out, run_files, warnings_text, write_folder
+from .output import FORMATS, LAYOUTS, check_out, run_files, warnings_text, write_folder
+from .tidy import DETAIL_LEVELS
 from .read import Limits, ReadOptions, peek_instrument_ids, read_files
 from .responses import ReadResult
 
 METHODS = ("staged", "opm3-binary", "coverage")
-DETAILS = ("area", "practice")
+DETAILS = tuple(DETAIL_LEVELS)
+STATS_EXPORT_MAX = 100_000  # respondents up to which .sav and .dta are written by default
 MANIFEST_ROOT = Path("out")
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -165,10 +167,16 @@ def check_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
               help="Achievement rule of the bank to score with instead of the manifest's; the "
                    "gate that routed respondents stays the manifest's. Example: --rule count")
 @click.option("--format", "formats", multiple=True, type=click.Choice(tuple(FORMATS)),
-              help="Output to write (repeatable); default: all. csv = respondents.csv, "
-                   "organisations.csv and reliability.csv. Example: --format csv --format html")
+              help="Output to write (repeatable); default: all (above 100,000 respondents all but "
+                   "sav and dta). csv = respondents.csv, organisations.csv and reliability.csv. "
+                   "Example: --format csv --format html")
+@click.option("--respondents", "layout", type=click.Choice(LAYOUTS), default="wide",
+              show_default=True,
+              help="Layout of respondents.csv: 'wide' = one row per respondent with the level "
+                   "of each unit; 'long' = tidy, one row per respondent x unit x stage with "
+                   "stage means and counts (60 rows per respondent). Example: --respondents long")
 @click.option("--detail", type=click.Choice(DETAILS), default="area", show_default=True,
-              help="Rows of respondents.csv: 'area' = knowledge areas and process groups; "
+              help="Units in respondents.csv: 'area' = knowledge areas and process groups; "
                    "'practice' adds the 49 practices. Example: --detail practice")
 @click.option("--lang", type=click.Choice(("zh-TW", "en")), default=None,
               help="Language of the reports (default: the manifest's). Example: --lang en")
@@ -180,8 +188,8 @@ def check_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
               help="Paper size of report.pdf. Example: --paper letter")
 def score_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | None, strict: bool,
               platform: str | None, max_file_size: int, out_dir: Path, method: str, threshold: float | None,
-              rule_id: str | None, formats: tuple[str, ...], detail: str, lang: str | None,
-              font: Path | None, paper: str) -> None:
+              rule_id: str | None, formats: tuple[str, ...], layout: str, detail: str,
+              lang: str | None, font: Path | None, paper: str) -> None:
     """Score response files and write results into --out.
 
     Writes respondents.csv and organisations.csv (tidy, long), reliability.csv,
@@ -204,18 +212,20 @@ def score_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
     responses = result.responses
     from .methods import compute
 
+    formats = formats or _default_formats(len(responses))
     bar = _bar(len(responses), "scoring")
     try:
-        scores = compute(responses, method, rule, overrides or None, progress=bar.update)
+        scores = compute(responses, method, rule, overrides or None, progress=bar.update,
+                         units=DETAIL_LEVELS[detail])
     finally:
         bar.close()
     scores = dataclasses.replace(scores, warnings=[*result.warnings, *scores.warnings])
     settings = None
-    if set(formats or FORMATS) - {"csv"}:
+    if set(formats) - {"csv"}:
         from .reports import ReportSettings
 
         settings = ReportSettings(language=lang, font=font, paper=paper)
-    files_out = run_files(scores, tuple(formats or FORMATS), detail, settings)
+    files_out = run_files(scores, tuple(formats), detail, settings, layout)
     write_folder(out_dir, files_out)
     n_org = len({o for o in responses.organisation if o})
     click.echo(f"scored {_plural(len(responses), 'respondent')} in "
@@ -226,6 +236,22 @@ def score_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
 
 
 # --------------------------------------------------------------------------- helpers
+def _default_formats(n_respondents: int) -> tuple[str, ...]:
+    """Every format, but the cleaned-response exports only up to STATS_EXPORT_MAX rows.
+
+    responses.sav and .dta hold every answer (SPSS stores 8 bytes a cell): for a
+    million respondents 1.6 GB each and minutes of writing, more than all the
+    results together. Above the bound they are left out unless asked for with
+    --format, and the run says so.
+    """
+    if n_respondents <= STATS_EXPORT_MAX:
+        return tuple(FORMATS)
+    click.echo(f"note: responses.sav and responses.dta not written for "
+               f"{n_respondents:,} respondents (more than {STATS_EXPORT_MAX:,}); ask for them "
+               "with --format sav --format dta", err=True)
+    return tuple(f for f in FORMATS if f not in ("sav", "dta"))
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'s' if n != 1 else ''}"
 

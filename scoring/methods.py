@@ -43,10 +43,13 @@ remain run over at most a handful of stem-count batches per unit type.
 from __future__ import annotations
 
 import dataclasses
+import os
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from instrument import gating
 from instrument.model import GateRule, Instrument
@@ -57,7 +60,7 @@ from .scores import UNIT_TYPES, Scores, UnitScores
 from .stats import classify_coverage
 
 DEFAULT_METHOD = "staged"
-CHUNK_ROWS = 1 << 15  # respondents per vectorised block: ~50 MB of float64 per copy of 196 items
+CHUNK_ROWS = 1 << 11  # respondents per vectorised block: ~1.6 MB per float32 copy of 196 items
 RULE_KEYS = ("kind", "threshold", "min_code", "share")  # overrides that change the rule
 
 Progress = Callable[[int], None]  # called with the number of respondents just scored
@@ -83,6 +86,10 @@ class UnitPlan:
     membership: np.ndarray  # units x practices bool: the practices of each unit (coverage)
     weights: np.ndarray  # (units * stages) x items float32: 1 where the item is in the unit-stage
     single: np.ndarray | None  # when every unit-stage has exactly one stem: its item, else None
+    order: np.ndarray  # item columns in unit-stage order (unit-major), for reduceat sums
+    starts: np.ndarray  # where each non-empty unit-stage's run starts in ``order``
+    ends: np.ndarray  # and where it ends (exclusive)
+    filled: np.ndarray  # flat indices (unit * stages + stage) of the non-empty unit-stages
 
     def achieved(self, values_t: np.ndarray, rule: GateRule,
                  codes: tuple[float, ...] = ()) -> np.ndarray:
@@ -167,8 +174,14 @@ def unit_plan(instrument: Instrument, unit_type: str) -> UnitPlan:
             weights[u * len(stages) + s, columns[u][s]] = 1.0
     single = np.array([columns[u][s][0] for u in range(len(units)) for s in range(len(stages))],
                       dtype=np.intp) if n_items.size and (n_items == 1).all() else None
+    flat = [columns[u][s] for u in range(len(units)) for s in range(len(stages))]
+    order = np.concatenate(flat) if flat else np.zeros(0, dtype=np.intp)
+    lengths = np.array([len(c) for c in flat], dtype=np.intp)
+    filled = np.flatnonzero(lengths)
+    ends = np.cumsum(lengths)
+    starts = (ends - lengths)[filled]
     return UnitPlan(unit_type, units, stages, columns, n_items, batches, membership, weights,
-                    single)
+                    single, order.astype(np.intp), starts, ends[filled], filled)
 
 
 def lowest_code(instrument: Instrument) -> float:
@@ -284,11 +297,21 @@ class ItemBlock:
 
 def _unit_sums(plan: UnitPlan, item_values: np.ndarray) -> np.ndarray:
     """units x stages x rows: the sum of ``item_values`` (items x rows, float32) over each
-    unit-stage's stems, as one matrix product (exact for counts and integer codes)."""
+    unit-stage's stems (exact for counts and integer codes).
+
+    The items are put in unit-stage order and each run of rows summed: a few hundred
+    thousand additions per block, where the product with the sparse ``plan.weights``
+    matrix does forty times more work. Exact: the sums are of small integers (counts,
+    integer codes).
+    """
     if plan.single is not None:
         out = item_values[plan.single]
     else:
-        out = plan.weights @ item_values
+        ordered = item_values[plan.order]
+        out = np.zeros((len(plan.units) * len(plan.stages), item_values.shape[1]),
+                       dtype=item_values.dtype)
+        for k, a, b in zip(plan.filled, plan.starts, plan.ends):
+            np.sum(ordered[a:b], axis=0, out=out[k])
     return out.reshape(len(plan.units), len(plan.stages), -1)
 
 
@@ -331,7 +354,8 @@ def _score_block(plans: Mapping[str, UnitPlan], items: ItemBlock, rule: GateRule
 
 # --------------------------------------------------------------------------- the driver
 def _score(responses: Responses, method: str, rule: GateRule | None,
-           overrides: Mapping[str, object] | None, progress: Progress | None) -> Scores:
+           overrides: Mapping[str, object] | None, progress: Progress | None,
+           units: tuple[str, ...] = UNIT_TYPES) -> Scores:
     instrument = responses.instrument
     overrides = dict(overrides or {})
     rule = resolve_rule(instrument, rule, overrides)
@@ -347,22 +371,46 @@ def _score(responses: Responses, method: str, rule: GateRule | None,
                          f"({n_rows}, {len(instrument.item_ids)}) for instrument {instrument.id}")
 
     org_names, org_codes = stats.organisation_codes(responses.organisation)
-    outputs = {t: _allocate(n_rows, p, method, count_dtype) for t, p in plans.items()}
-    acc = stats.Accumulator(instrument, plans, len(org_names), method)
+    kept = [t for t in UNIT_TYPES if t in units]
+    outputs = {t: _allocate(n_rows, plans[t], method, count_dtype) for t in kept}
 
-    for start in range(0, n_rows, CHUNK_ROWS):
-        stop = min(start + CHUNK_ROWS, n_rows)
-        items = ItemBlock.of(*reached_answers_t(instrument, values[start:stop]))
-        block = _score_block(plans, items, rule, method, lowest, gate_index, count_dtype, codes)
-        for unit_type, arrays in block.items():
-            for name, arr in arrays.items():  # units x stages x rows -> rows x units x stages
-                outputs[unit_type][name][start:stop] = np.moveaxis(arr, -1, 0)
-        acc.add(org_codes[start:stop], items, block)
-        if progress is not None:
-            progress(stop - start)
+    def work(starts: range) -> stats.Accumulator:
+        """Score the blocks starting at ``starts`` into ``outputs`` and a new Accumulator."""
+        acc = stats.Accumulator(instrument, plans, len(org_names), method)
+        for start in starts:
+            stop = min(start + CHUNK_ROWS, n_rows)
+            items = ItemBlock.of(*reached_answers_t(instrument, values[start:stop]))
+            block = _score_block(plans, items, rule, method, lowest, gate_index, count_dtype,
+                                 codes)
+            for unit_type in kept:
+                for name, arr in block[unit_type].items():
+                    outputs[unit_type][name][..., start:stop] = arr
+            acc.add(org_codes[start:stop], items, block)
+            if progress is not None:
+                progress(stop - start)
+        return acc
 
-    units = {t: UnitScores(unit_type=t, units=p.units, stages=p.stages, n_items=p.n_items.copy(),
-                           **outputs[t]) for t, p in plans.items()}
+    # numpy releases the GIL in the array work, so blocks run in threads; each thread
+    # writes its own rows of ``outputs`` and sums into its own Accumulator
+    starts = range(0, n_rows, CHUNK_ROWS)
+    n_threads = max(1, min(_threads(), len(starts)))
+    share = -(-len(starts) // n_threads)
+    parts = [starts[k * share:(k + 1) * share] for k in range(n_threads)]
+    # one BLAS thread per worker: OpenBLAS's own threads on these small products made
+    # scoring twice as slow, and the workers already use every CPU
+    with threadpool_limits(limits=1, user_api="blas"):
+        if n_threads == 1:
+            accs = [work(starts)]
+        else:
+            with ThreadPoolExecutor(n_threads, thread_name_prefix="score") as pool:
+                accs = list(pool.map(work, parts))
+    acc = accs[0]
+    for other in accs[1:]:
+        acc.merge(other)
+
+    units = {t: UnitScores(unit_type=t, units=plans[t].units, stages=plans[t].stages,
+                           n_items=plans[t].n_items.copy(), **_rows_first(outputs[t]))
+             for t in kept}
     organisations = stats.organisation_table(acc, org_names, rule)
     reliability = stats.reliability_table(acc, org_names)
     return Scores(instrument=instrument, method=method, rule=rule, overrides=overrides,
@@ -370,20 +418,38 @@ def _score(responses: Responses, method: str, rule: GateRule | None,
                   reliability=reliability, notes=_notes(instrument, method, rule))
 
 
+def _threads() -> int:
+    """Worker threads for scoring: the CPUs this process may use, at most 4."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        available = os.cpu_count() or 1
+    return min(4, available)
+
+
 def _allocate(n_rows: int, plan: UnitPlan, method: str, count_dtype: np.dtype
               ) -> dict[str, np.ndarray]:
-    shape = (n_rows, len(plan.units), len(plan.stages))
+    """Per-respondent result arrays, stored rows-last (units x stages x rows).
+
+    Blocks are computed rows-last, so each block is one contiguous copy; ``UnitScores``
+    gets the rows-first views (``_rows_first``) that its layout documents.
+    """
+    shape = (len(plan.units), len(plan.stages), n_rows)
     arrays = {"mean": np.empty(shape, dtype=np.float32),
               "n_answered": np.empty(shape, dtype=count_dtype),
               "n_not_reached": np.empty(shape, dtype=count_dtype),
               "achieved": np.empty(shape, dtype=bool),
-              "level": np.empty(shape[:2], dtype=np.int8)}
+              "level": np.empty((shape[0], n_rows), dtype=np.int8)}
     if method == "opm3-binary":
         arrays["n_attained"] = np.empty(shape, dtype=count_dtype)
     if method == "coverage":
-        arrays["applied_share"] = np.empty(shape[:2], dtype=np.float32)
-        arrays["frequent"] = np.empty(shape[:2], dtype=bool)
+        arrays["applied_share"] = np.empty((shape[0], n_rows), dtype=np.float32)
+        arrays["frequent"] = np.empty((shape[0], n_rows), dtype=bool)
     return arrays
+
+
+def _rows_first(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {name: np.moveaxis(arr, -1, 0) for name, arr in arrays.items()}
 
 
 def _notes(instrument: Instrument, method: str, rule: GateRule) -> list[str]:
@@ -414,7 +480,7 @@ def _describe(rule: GateRule) -> str:
 # --------------------------------------------------------------------------- public methods
 def staged(responses: Responses, rule: GateRule | None = None,
            overrides: Mapping[str, object] | None = None, *,
-           progress: Progress | None = None) -> Scores:
+           progress: Progress | None = None, units: tuple[str, ...] = UNIT_TYPES) -> Scores:
     """Maturity levels by stage (the default method, for Likert answers).
 
     For every respondent, unit (area, process group, practice) and stage:
@@ -458,12 +524,12 @@ def staged(responses: Responses, rule: GateRule | None = None,
          the reported mean stays 4.0 with n_answered 1, n_not_reached 23 -> level 1.
       B: S 4.0 achieved; M: all 24 not reached -> level 1.
     """
-    return _score(responses, "staged", rule, overrides, progress)
+    return _score(responses, "staged", rule, overrides, progress, units)
 
 
 def opm3_binary(responses: Responses, rule: GateRule | None = None,
                 overrides: Mapping[str, object] | None = None, *,
-                progress: Progress | None = None) -> Scores:
+                progress: Progress | None = None, units: tuple[str, ...] = UNIT_TYPES) -> Scores:
     """Percentage of stage-items attained per unit, as in the OPM3 self-assessment.
 
     Made for the yes/no scale (1 = 是, 0 = 否, 9 = 不清楚); the codes come from the
@@ -494,12 +560,12 @@ def opm3_binary(responses: Responses, rule: GateRule | None = None,
       B: S 0.33 no -> 0;  C: S no answer -> 0.
     Practice QUA01: A: S yes, M yes, C no -> 2;  B: S no -> 0.
     """
-    return _score(responses, "opm3-binary", rule, overrides, progress)
+    return _score(responses, "opm3-binary", rule, overrides, progress, units)
 
 
 def coverage(responses: Responses, rule: GateRule | None = None,
              overrides: Mapping[str, object] | None = None, *,
-             progress: Progress | None = None) -> Scores:
+             progress: Progress | None = None, units: tuple[str, ...] = UNIT_TYPES) -> Scores:
     """The thesis's classification of how widely practices are applied.
 
     A practice counts as *applied* when its gate-stage (S) stem is achieved under
@@ -523,7 +589,7 @@ def coverage(responses: Responses, rule: GateRule | None = None,
     (24 practices, COS01–COS03 among them): A 2/24, B 1/24, C 3/24 -> sparse;
     "monitoring_controlling" (12 practices, COS04 among them): C 1/12 -> sparse.
     """
-    return _score(responses, "coverage", rule, overrides, progress)
+    return _score(responses, "coverage", rule, overrides, progress, units)
 
 
 METHOD_FUNCTIONS: dict[str, Callable[..., Scores]] = {
@@ -540,15 +606,23 @@ METHOD_SUMMARY = {
 
 
 def compute(responses: Responses, method: str = DEFAULT_METHOD, rule: GateRule | None = None,
-            overrides: dict | None = None, *, progress: Progress | None = None) -> Scores:
+            overrides: dict | None = None, *, progress: Progress | None = None,
+            units: tuple[str, ...] = UNIT_TYPES) -> Scores:
     """Score ``responses`` with a named method (``staged``, ``opm3-binary``, ``coverage``).
 
     ``rule`` is the achievement rule to apply (default: the manifest's, changed by
     any of ``overrides``' keys kind/threshold/min_code/share); ``overrides`` is kept in
     ``Scores.overrides`` so the report can say what was changed. ``progress`` is
     called with the number of respondents scored after each block (for a progress
-    bar). Raises ValueError for an unknown method or an incomplete rule.
+    bar). ``units`` names the unit types whose per-respondent arrays ``Scores.units``
+    keeps (organisation-level results always cover all three): a million respondents'
+    practice results alone take 1.4 GB. Raises ValueError for an unknown method or an
+    incomplete rule.
     """
     if method not in METHOD_FUNCTIONS:
         raise ValueError(f"unknown scoring method {method!r}; choose one of {', '.join(METHODS)}")
-    return METHOD_FUNCTIONS[method](responses, rule, overrides, progress=progress)
+    unknown = set(units) - set(UNIT_TYPES)
+    if unknown:
+        raise ValueError(f"unknown unit type {sorted(unknown)[0]!r}; choose from "
+                         f"{', '.join(UNIT_TYPES)}")
+    return METHOD_FUNCTIONS[method](responses, rule, overrides, progress=progress, units=units)

@@ -33,12 +33,24 @@ WARNINGS_FILE = "warnings.txt"
 OWN_FILES = frozenset({f for files in FORMATS.values() for f in files} | {WARNINGS_FILE})
 
 
+LAYOUTS = ("wide", "long")  # of respondents.csv: one row per respondent, or per unit-stage
+
+
 def run_files(scores: Scores, formats: tuple[str, ...], detail: str = "area",
-              report_settings: object | None = None) -> dict[str, bytes | Writer]:
-    """The files of one run: {file name: bytes, or a function that streams it}."""
+              report_settings: object | None = None,
+              layout: str = "wide") -> dict[str, bytes | Writer]:
+    """The files of one run: {file name: bytes, or a function that streams it}.
+
+    ``layout`` of respondents.csv: 'wide' (one row per respondent with each unit's
+    level) or 'long' (tidy, one row per respondent x unit x stage with means and
+    counts; 60 rows per respondent on PMBOK-6).
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown respondents.csv layout {layout!r}; choose wide or long")
     files: dict[str, bytes | Writer] = {}
     if "csv" in formats:
-        files["respondents.csv"] = lambda fh: tidy.write_respondents(scores, fh, detail)
+        writer = tidy.write_respondents_wide if layout == "wide" else tidy.write_respondents
+        files["respondents.csv"] = lambda fh: writer(scores, fh, detail)
         files["organisations.csv"] = tidy.organisations_csv(scores)
         files["reliability.csv"] = tidy.reliability_csv(scores)
     wanted = {name for f in formats if f != "csv" for name in FORMATS[f]}

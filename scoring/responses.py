@@ -21,7 +21,7 @@ class Responses:
     respondent_id: np.ndarray  # object array of str, unique
     organisation: np.ndarray  # object array of str ('' when not given)
     wave: np.ndarray  # object array of str ('' when not given)
-    values: np.ndarray  # float64, respondents x instrument.item_ids; raw codes (incl. missing
+    values: np.ndarray  # float32, respondents x instrument.item_ids; raw codes (incl. missing
     #                     codes such as 9); NaN = blank cell
     source_file: np.ndarray  # object array of str: the file each row came from
     source_row: np.ndarray  # int64: the row as the user's spreadsheet shows it (header = 1)

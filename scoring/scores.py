@@ -125,6 +125,35 @@ class Scores:
         """Shortcut for ``respondents_long(self, unit_types, rows)``."""
         return respondents_long(self, unit_types, rows)
 
+    def respondents_wide(self, unit_types: tuple[str, ...] = ("area", "group")) -> pd.DataFrame:
+        """Shortcut for ``respondents_wide(self, unit_types)``."""
+        return respondents_wide(self, unit_types)
+
+
+def respondents_wide(scores: Scores, unit_types: tuple[str, ...] = ("area", "group")
+                     ) -> pd.DataFrame:
+    """One row per respondent: respondent_id, organisation, wave and each unit's level.
+
+    Columns ``{unit}_level`` (int8, 0 to the number of stages) for the unit types
+    given, in instrument order; the coverage method adds ``{unit}_frequent`` (bool).
+    This is the default respondents.csv: it stays one row per respondent however
+    many units there are, the layout SPSS and Stata analyses start from.
+    """
+    resp = scores.responses
+    table = {"respondent_id": np.asarray(resp.respondent_id, dtype=object),
+             "organisation": np.asarray(resp.organisation, dtype=object),
+             "wave": np.asarray(resp.wave, dtype=object)}
+    for t in unit_types:
+        us = scores.units[t]
+        for k, unit in enumerate(us.units):
+            table[f"{unit}_level"] = np.ascontiguousarray(us.level[:, k])
+    for t in unit_types:
+        us = scores.units[t]
+        if us.frequent is not None:
+            for k, unit in enumerate(us.units):
+                table[f"{unit}_frequent"] = np.ascontiguousarray(us.frequent[:, k])
+    return pd.DataFrame(table)
+
 
 RESPONDENT_COLUMNS = ("respondent_id", "organisation", "unit_type", "unit", "stage", "n_items",
                       "n_answered", "n_not_reached", "mean", "achieved", "level")

@@ -337,6 +337,16 @@ class Accumulator:
                                   "st": z(g, cols.shape[0]), "stt": z(g, cols.shape[0])}
                                  for _, _, cols in plan.batches]
 
+    def merge(self, other: "Accumulator") -> None:
+        """Add the sums of ``other`` (same instrument, plans and organisations) to these.
+
+        Lets blocks of rows be summed in separate threads, each into its own
+        Accumulator; every field is a sum, so the order of merging does not matter.
+        """
+        self.n_resp += other.n_resp
+        _add_nested((self.item, self.unit, self.overall, self.alpha),
+                    (other.item, other.unit, other.overall, other.alpha))
+
     def add(self, codes: np.ndarray, items, block: Mapping[str, Mapping[str, np.ndarray]]
             ) -> None:
         """Add one block of rows: organisation code per row, the item-major answers
@@ -439,6 +449,18 @@ class Accumulator:
         with np.errstate(invalid="ignore", divide="ignore"):
             var = (ss - s * s / n) / (n - 1)
         return np.where(n >= 2, np.maximum(var, 0.0), np.nan)
+
+
+def _add_nested(target: object, source: object) -> None:
+    """target += source, elementwise through matching dicts, lists and tuples of arrays."""
+    if isinstance(target, np.ndarray):
+        target += source
+    elif isinstance(target, dict):
+        for key, value in target.items():
+            _add_nested(value, source[key])
+    else:
+        for value, other in zip(target, source, strict=True):
+            _add_nested(value, other)
 
 
 # =========================================================================== tables

@@ -217,6 +217,53 @@ def write_respondents(scores: Scores, out: BinaryIO, detail: str = "area",
     return written
 
 
+def write_respondents_wide(scores: Scores, out: BinaryIO, detail: str = "area",
+                           chunk: int = 65_536) -> int:
+    """Stream the wide respondents.csv (one row per respondent) into ``out``; returns rows.
+
+    The same table as ``scores.respondents_wide(unit_types)`` (a test checks it):
+    respondent_id, organisation, wave, then ``{unit}_level`` for every area and process
+    group (and practice with ``detail="practice"``), plus ``{unit}_frequent`` (1/0) for
+    the coverage method. A level is one digit, so a row is a lookup per cell.
+    """
+    unit_types = [t for t in DETAIL_LEVELS[detail] if t in scores.units]
+    columns = wide_columns(scores, unit_types)
+    out.write(BOM + ",".join(csv_cell(c) for c in columns).encode("utf-8") + NEWLINE)
+    responses = scores.responses
+    n = len(responses)
+    if not n:
+        return 0
+    prefix = _prefix_table(responses.respondent_id, responses.organisation)
+    wave_codes, waves = pd.factorize(pd.Series(responses.wave, dtype=object), use_na_sentinel=True)
+    wave = _Table([csv_cell(str(w)) for w in waves] + [""])
+    wave_codes = np.where(wave_codes < 0, len(waves), wave_codes)
+    parts = [scores.units[t].level for t in unit_types]
+    coverage = [scores.units[t].frequent for t in unit_types
+                if scores.units[t].frequent is not None]
+    top = max((len(scores.units[t].stages) for t in unit_types), default=0)
+    digit = _Table([f",{k}" for k in range(top + 1)])
+    crlf = np.frombuffer(NEWLINE, dtype=np.uint8)
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        m = stop - start
+        pieces = [prefix[start:stop], wave.take(wave_codes[start:stop])]
+        for part in parts + coverage:
+            cells = digit.take(part[start:stop].astype(np.intp))  # m x units x bytes
+            pieces.append(cells.reshape(m, -1))
+        pieces.append(np.broadcast_to(crlf, (m, len(crlf))))
+        out.write(_bytes_of(np.concatenate(pieces, axis=1)))
+    return n
+
+
+def wide_columns(scores: Scores, unit_types: Sequence[str]) -> list[str]:
+    """Header of the wide respondents.csv (see ``write_respondents_wide``)."""
+    columns = ["respondent_id", "organisation", "wave"]
+    columns += [f"{u}_level" for t in unit_types for u in scores.units[t].units]
+    columns += [f"{u}_frequent" for t in unit_types if scores.units[t].frequent is not None
+                for u in scores.units[t].units]
+    return columns
+
+
 def _fill(block: np.ndarray, col: int, piece: np.ndarray) -> int:
     w = piece.shape[-1]
     block[:, :, col:col + w] = piece

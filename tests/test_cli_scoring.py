@@ -124,14 +124,42 @@ def test_score_writes_tidy_tables(manifest, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["organisations.csv", "reliability.csv",
                                                      "respondents.csv"]
     raw = (out / "respondents.csv").read_bytes()
+    assert raw.startswith("\ufeffrespondent_id,organisation,wave,INT_level,SCO_level,SCH_level,"
+                          "COS_level,QUA_level,RES_level,COM_level,RSK_level,PRO_level,STK_level,"
+                          "initiating_level,planning_level,executing_level,"
+                          "monitoring_controlling_level,closing_level\r\n".encode())
+    table = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", keep_default_na=False)
+    assert len(table) == 60  # one row per respondent
+    assert table.iloc[0, :3].tolist() == ["PB-PARK-01", "臺北市政府工務局公園路燈工程管理處", ""]
+    levels = table.filter(like="_level")
+    assert levels.shape[1] == 15 and levels.isin(range(5)).all().all()
+    organisations = pd.read_csv(out / "organisations.csv", encoding="utf-8-sig")
+    assert organisations["organisation"].nunique() == 6
+
+
+def test_score_respondents_long(manifest, tmp_path):
+    out = tmp_path / "results"
+    result = run("score", PB, SMARTCITY, "--manifest", manifest, "--out", out, "--format", "csv",
+                 "--respondents", "long")
+    assert result.exit_code == 0, result.output
+    raw = (out / "respondents.csv").read_bytes()
     assert raw.startswith("\ufeffrespondent_id,organisation,unit_type,unit,stage,n_items,"
                           "n_answered,n_not_reached,mean,achieved,level\r\n".encode())
     table = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
     assert len(table) == 60 * (10 + 5) * 4
     assert table.iloc[0, :5].tolist() == ["PB-PARK-01", "臺北市政府工務局公園路燈工程管理處", "area",
                                           "INT", "S"]
-    organisations = pd.read_csv(out / "organisations.csv", encoding="utf-8-sig")
-    assert organisations["organisation"].nunique() == 6
+    wide = tmp_path / "wide"
+    assert run("score", PB, SMARTCITY, "--manifest", manifest, "--out", wide,
+               "--format", "csv").exit_code == 0
+    wide_table = pd.read_csv(wide / "respondents.csv", encoding="utf-8-sig")
+    # both layouts carry the same levels
+    long_levels = (table.drop_duplicates(["respondent_id", "unit"])
+                   .pivot(index="respondent_id", columns="unit", values="level"))
+    for unit in ("INT", "RSK", "planning", "closing"):
+        assert (wide_table.set_index("respondent_id")[f"{unit}_level"]
+                .equals(long_levels[unit].loc[wide_table["respondent_id"]]
+                        .rename(f"{unit}_level")))
 
 
 def test_score_detail_practice_and_method(manifest, tmp_path):
@@ -140,6 +168,13 @@ def test_score_detail_practice_and_method(manifest, tmp_path):
                  "--detail", "practice", "--method", "coverage", "--threshold", "4")
     assert result.exit_code == 0, result.output
     assert "(method coverage, rule mean: mean ≥ 4)" in result.stdout
+    table = pd.read_csv(out / "respondents.csv", encoding="utf-8-sig")
+    assert table.shape[1] == 3 + 2 * (10 + 5 + 49)  # levels, then coverage's frequent flags
+    assert list(table.columns[[3, 18, 67]]) == ["INT_level", "INT01_level", "INT_frequent"]
+    assert table.columns[-1] == "STK04_frequent"
+    result = run("score", PB, "--manifest", manifest, "--out", out, "--format", "csv",
+                 "--detail", "practice", "--method", "coverage", "--respondents", "long")
+    assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "respondents.csv", encoding="utf-8-sig")
     assert set(table["unit_type"]) == {"area", "group", "practice"}
     assert list(table.columns[-2:]) == ["applied_share", "frequent"]
@@ -179,7 +214,7 @@ def test_a_crash_while_rendering_leaves_out_as_it_was(manifest, tmp_path, monkey
         fh.write(b"half a file")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("scoring.tidy.write_respondents", broken)
+    monkeypatch.setattr("scoring.tidy.write_respondents_wide", broken)
     result = CliRunner().invoke(cli, ["score", str(PB), "--manifest", str(manifest),
                                       "--out", str(out), "--format", "csv"])
     assert result.exit_code != 0 and isinstance(result.exception, RuntimeError)
@@ -346,6 +381,51 @@ def test_text_cells_cannot_run_as_spreadsheet_formulas(manifest, tmp_path):
     result = run("score", path, "--manifest", manifest, "--out", out, "--format", "csv")
     assert result.exit_code == 0, result.output
     respondents = (out / "respondents.csv").read_text(encoding="utf-8-sig")
+    assert "\n'@SUM(1),\"'=HYPERLINK(\"\"http://x\"\",\"\"民政局\"\")\",," in respondents
+    result = run("score", path, "--manifest", manifest, "--out", out, "--format", "csv",
+                 "--respondents", "long")
+    assert result.exit_code == 0, result.output
+    respondents = (out / "respondents.csv").read_text(encoding="utf-8-sig")
     assert "\n'@SUM(1),\"'=HYPERLINK(\"\"http://x\"\",\"\"民政局\"\")\",area,INT,S," in respondents
     organisations = (out / "organisations.csv").read_text(encoding="utf-8-sig")
     assert "\n\"'=HYPERLINK(\"\"http://x\"\",\"\"民政局\"\")\",area,INT,S," in organisations
+
+@pytest.mark.parametrize("method", ["staged", "coverage"])
+@pytest.mark.parametrize("detail, unit_types", [("area", ("area", "group")),
+                                                ("practice", ("area", "group", "practice"))])
+def test_wide_respondents_csv_is_scores_respondents_wide(instruments, method, detail, unit_types):
+    """The wide byte-table writer and scoring.scores.respondents_wide give one table."""
+    from scoring import tidy
+    from scoring.methods import compute
+    from scoring.read import read_responses
+
+    inst = instruments[("generic", "zh-TW")]
+    scores = compute(read_responses([PB, SMARTCITY], inst).responses, method)
+    buffer = io.BytesIO()
+    assert tidy.write_respondents_wide(scores, buffer, detail, chunk=7) == 60  # several chunks
+    mine = pd.read_csv(io.BytesIO(buffer.getvalue()), encoding="utf-8-sig",
+                       keep_default_na=False, dtype=str)
+    ref = scores.respondents_wide(unit_types)
+    assert list(mine.columns) == list(ref.columns)
+    for column in ref.columns:
+        want = ref[column].to_numpy()
+        if column.endswith("_frequent"):
+            want = [str(int(v)) for v in want]
+        assert list(mine[column]) == [str(v) for v in want], column
+
+
+def test_exports_of_cleaned_responses_are_left_out_above_the_bound(manifest, tmp_path,
+                                                                   monkeypatch):
+    monkeypatch.setattr("scoring.cli.STATS_EXPORT_MAX", 59)
+    out = tmp_path / "results"
+    result = run("score", PB, SMARTCITY, "--manifest", manifest, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("note: responses.sav and responses.dta not written for 60 "
+                             "respondents (more than 59); ask for them with --format sav "
+                             "--format dta\n")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "organisations.csv", "reliability.csv", "report.html", "report.pdf", "respondents.csv"]
+    result = run("score", PB, SMARTCITY, "--manifest", manifest, "--out", out,
+                 "--format", "sav", "--format", "dta")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert sorted(p.name for p in out.iterdir()) == ["responses.dta", "responses.sav"]

@@ -82,7 +82,7 @@ def test_reads_a_clean_file(inst, here):
     assert list(r.wave) == ["", "1", ""]
     assert list(r.source_file) == ["returns.csv"] * 3
     assert list(r.source_row) == [2, 3, 4]
-    assert r.values.dtype == np.float64 and r.values.shape == (3, 12)
+    assert r.values.dtype == np.float32 and r.values.shape == (3, 12)
     assert np.allclose(r.values[0], [4, 3, 5, 4, 4, 4, 5, np.nan, 2, np.nan, 3, np.nan],
                        equal_nan=True)
     assert r.column("RSK01_S").tolist() == [2, 9, 4]
@@ -586,3 +586,57 @@ def test_any_file_gives_responses_or_listed_problems_never_a_crash(inst, tmp_pat
         assert exc.problems and all(str(p) for p in exc.problems)
     else:
         assert len(result.responses) >= 1
+
+
+CELL_TEXT = st.sampled_from(["", "1", "2", "3", "4", "5", "9", "4.0", " 4", "４", "0", "-1", "6",
+                             "127", "300", "nan", "NA", "x", "-128"])
+
+
+def _outcome(inst, path, block):
+    """What a reader makes of a file: (ids, organisations, values, problems) or the errors."""
+    try:
+        result = read_files([path], inst, ReadOptions(limits=Limits(block_bytes=block)))
+    except InstrumentError as exc:
+        return "errors", [str(p) for p in exc.problems]
+    r = result.responses
+    return ("ok", r.respondent_id.tolist(), r.organisation.tolist(), r.source_row.tolist(),
+            np.nan_to_num(r.values, nan=-999).tolist(), [str(p) for p in result.warnings])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.sampled_from(["R1", "R2", " R3", "", "R4"]),
+                               st.sampled_from(["", "民政局", "=SUM(1)"]),
+                               st.lists(CELL_TEXT, min_size=12, max_size=12)),
+                     min_size=1, max_size=12),
+       block=st.sampled_from([64, 256, 8 * 1024 * 1024]))
+def test_pyarrow_and_pandas_parsers_read_every_file_alike(inst, tmp_path, monkeypatch, rows,
+                                                          block):
+    """The pyarrow fast path is only a faster parser: same values, rows and messages."""
+    path = tmp_path / "both.csv"
+    lines = [HEADER] + [f"{rid},{org},,,{','.join(cells)}" for rid, org, cells in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with_arrow = _outcome(inst, path, block)
+    monkeypatch.setattr("scoring.read._pyarrow_csv", lambda: None)
+    without = _outcome(inst, path, block)
+    monkeypatch.undo()
+    assert with_arrow == without
+
+
+def test_clean_blocks_go_through_pyarrow_and_odd_ones_do_not(inst, here, monkeypatch):
+    from scoring import read
+
+    parsed = []
+    original = read._BlockReader._arrow_table
+
+    def spy(self, block):
+        table = original(self, block)
+        parsed.append(table is not None)
+        return table
+
+    monkeypatch.setattr(read._BlockReader, "_arrow_table", spy)
+    clean = put("clean.csv", f"{HEADER}\nR1,A,,,4,4,4,4,4,4,4,4,4,4,4,4\n", inst)
+    read_responses([clean], inst)
+    assert parsed == [True]
+    odd = put("odd.csv", f"{HEADER}\nR1,A,,,4.0,4,4,4,4,4,4,4,4,4,4,4\n", inst)
+    assert read_responses([odd], inst).responses.values[0, 0] == 4
+    assert parsed == [True, False]  # refused by pyarrow (int8), read by the careful path
