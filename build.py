@@ -254,7 +254,8 @@ def schema_cmd(kind: str) -> None:
                    "Example: --out mail/wave2/")
 @click.option("--combined", is_flag=True,
               help="Also write wave2-all.pdf: every form in one file for batch printing, a "
-                   "bookmark and page numbering per respondent. Example: --combined")
+                   "bookmark and page numbering per respondent (above 500 forms: "
+                   "wave2-all-0001.pdf, -0002, ... of 500 forms each). Example: --combined")
 @click.option("--paper", type=click.Choice(["A4", "letter"]), default="A4", show_default=True,
               help="Paper size of the forms. Example: --paper letter")
 @click.option("--font", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
@@ -293,7 +294,7 @@ def followup_cmd(wave1: Path, manifest_path: Path, out_dir: Path | None = None,
 
     from instrument.followup import followup_csv, plan
     from instrument.manifest import load_manifest
-    from instrument.pdf import write_wave2
+    from instrument.pdf import COMBINED_BATCH, write_wave2
     from scoring.read import read_responses
 
     started = time.perf_counter()
@@ -316,8 +317,11 @@ def followup_cmd(wave1: Path, manifest_path: Path, out_dir: Path | None = None,
                f"form{'s' * (written.forms != 1)} ({written.pages} pages), {none} need no wave 2; "
                f"written to {folder}/ in {time.perf_counter() - started:.1f} s")
     click.echo(f"  {folder / 'followup.csv'}")
-    if written.combined:
-        click.echo(f"  {written.combined}")
+    if len(written.combined) == 1:
+        click.echo(f"  {written.combined[0]}")
+    elif written.combined:
+        click.echo(f"  {written.combined[0]} … {written.combined[-1].name} "
+                   f"({len(written.combined)} printing files of up to {COMBINED_BATCH} forms)")
 
 
 def main() -> None:

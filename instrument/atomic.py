@@ -31,7 +31,11 @@ def safe_part(name: str) -> str:
 
 @contextlib.contextmanager
 def locked(root: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``root`` for one run (waits for a concurrent run)."""
+    """Hold an exclusive lock on ``root`` for one run (waits for a concurrent run).
+
+    The lock is ``flock`` on the file ``root/.lock``: the kernel releases it when the
+    process ends, so a killed run never leaves it held.
+    """
     root.mkdir(parents=True, exist_ok=True)
     with open(root / ".lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -39,6 +43,22 @@ def locked(root: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def locked_folder(folder: Path) -> Iterator[None]:
+    """Like ``locked``, but on the folder itself, leaving no file behind.
+
+    For a folder that belongs to the user (the parent of the scorer's --out), where a
+    lock file would be litter. ``flock`` on a directory works on Linux and macOS.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _check_target(root: Path, target: Path) -> None:

@@ -1049,24 +1049,40 @@ def _check_replaceable(folder: Path) -> None:
                    "wave-2 forms replace their folder whole, so give a new or empty folder")])
 
 
+COMBINED_BATCH = 500  # forms per combined printing file: bounds memory (reportlab keeps a
+#                       document's pages until it is saved) and suits a print run
+
+
 @dataclass(frozen=True)
 class Wave2Result:
     folder: Path
     forms: int  # per-respondent PDFs written
     pages: int  # pages in those PDFs
-    combined: Path | None
+    combined: tuple[Path, ...]  # wave2-all.pdf, or wave2-all-0001.pdf, ... in batches
+
+
+def combined_names(n_forms: int, batch: int = COMBINED_BATCH) -> list[str]:
+    """File names of the combined printing PDFs for ``n_forms`` forms."""
+    if n_forms <= 0:
+        return []
+    if n_forms <= batch:
+        return ["wave2-all.pdf"]
+    return [f"wave2-all-{k:04d}.pdf" for k in range(1, -(-n_forms // batch) + 1)]
 
 
 def write_wave2(instrument: Instrument, plans: Sequence[Plan], folder: Path | str,
                 settings: RenderSettings = RenderSettings(), *, combined: bool = False,
                 files: Mapping[str, bytes] | None = None,
-                progress: Callable[[int], object] | None = None) -> Wave2Result:
+                progress: Callable[[int], object] | None = None,
+                batch: int = COMBINED_BATCH) -> Wave2Result:
     """Write every needed wave-2 form into ``folder``, all or nothing.
 
     Forms are streamed: each PDF is written to a staging folder next to
     ``folder`` as soon as it is drawn, so memory does not grow with the number
     of respondents. ``combined`` adds ``wave2-all.pdf`` (every form in order, a
-    bookmark per respondent, page numbers per form) for batch printing.
+    bookmark per respondent, page numbers per form) for batch printing; above
+    ``batch`` forms it is split into ``wave2-all-0001.pdf``, ``-0002`` ... of
+    ``batch`` forms each, since a PDF document is held in memory until saved.
     ``files`` (e.g. ``followup.csv``) are written alongside. Only when all of it
     succeeded is ``folder`` replaced, whole, with ``os.replace``.
     """
@@ -1084,9 +1100,15 @@ def write_wave2(instrument: Instrument, plans: Sequence[Plan], folder: Path | st
         try:
             new = staging / "new"
             new.mkdir()
+            batches = combined_names(len(names), batch) if combined else []
             all_canvas = None
-            if combined:
-                all_canvas = lay.canvas(str(new / "wave2-all.pdf"), _Form("wave2", ()))
+
+            def finish_batch() -> None:
+                if all_canvas is not None:
+                    all_canvas.showOutline()
+                    with _binary_streams():
+                        all_canvas.save()
+
             for p in plans:
                 if not p.needs_wave2:
                     continue
@@ -1094,16 +1116,17 @@ def write_wave2(instrument: Instrument, plans: Sequence[Plan], folder: Path | st
                 data, n = lay.pdf(form)
                 with open(new / names[p.respondent_id], "wb") as fh:
                     fh.write(data)
+                if batches and forms % batch == 0:  # start the next printing file
+                    finish_batch()
+                    all_canvas = lay.canvas(str(new / batches[forms // batch]),
+                                            _Form("wave2", ()))
                 forms += 1
                 pages += n
                 if all_canvas is not None:
                     lay.draw(all_canvas, form, bookmark=p.respondent_id)
                 if progress:
                     progress(1)
-            if all_canvas is not None and forms:
-                all_canvas.showOutline()
-                with _binary_streams():
-                    all_canvas.save()
+            finish_batch()
             for name, data in (files or {}).items():
                 with open(new / name, "wb") as fh:
                     fh.write(data)
@@ -1115,5 +1138,4 @@ def write_wave2(instrument: Instrument, plans: Sequence[Plan], folder: Path | st
             os.replace(new, folder)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    return Wave2Result(folder, forms, pages,
-                       folder / "wave2-all.pdf" if combined and forms else None)
+    return Wave2Result(folder, forms, pages, tuple(folder / name for name in batches))

@@ -109,13 +109,19 @@ def dta_bytes(responses: Responses, language: str) -> bytes:
         for c in scale.codes}
     frame = _frame(responses)
     if letter:
-        codes = responses.values
-        flagged = np.isin(codes, list(letter))
-        for k in np.flatnonzero(flagged.any(axis=0)):  # only columns that hold a missing code
-            column = codes[:, k].astype(object)
-            for code, mark in letter.items():
-                column[codes[:, k] == code] = mark
-            frame[inst.item_ids[k]] = column
+        # each distinct value as one shared Python object (a pointer per cell, not a new float
+        # per cell: a million respondents' columns would otherwise take 6 GB)
+        known = np.array(sorted(float(c) for c in scale.all_codes), dtype=np.float64)
+        shared = np.array([letter.get(c, float(c)) for c in known] + [np.nan], dtype=object)
+        for k, item in enumerate(inst.item_ids):
+            column = frame[item].to_numpy(dtype=np.float64)
+            if not np.isin(column, list(letter)).any():  # only columns that hold a missing code
+                continue
+            index = np.searchsorted(known, column)
+            index[np.isnan(column) | (index >= len(known))] = len(known)
+            misplaced = (index < len(known)) & (known[np.minimum(index, len(known) - 1)] != column)
+            index[misplaced] = len(known)  # not a scale code: cannot happen after validation
+            frame[item] = shared[index]
     with tempfile.TemporaryDirectory(prefix="opm-dta-") as tmp:
         path = Path(tmp) / "responses.dta"
         pyreadstat.write_dta(

@@ -5,17 +5,22 @@ are streamed (a callable that writes into an open file) instead of held as
 bytes. ``write_folder`` writes them into a staging folder beside ``--out`` and
 swaps it in with ``os.replace`` only when every file is complete, so a failed or
 interrupted run leaves an existing ``--out`` exactly as it was. It refuses to
-replace a folder that holds files the scorer did not write.
+replace a folder that holds files the scorer did not write. A lock on the parent
+folder keeps two runs from swapping at once, and the next run clears the staging
+folder a killed run left behind.
 """
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable, Mapping
 
+from instrument.atomic import locked_folder
 from instrument.errors import InstrumentError, Location, Problem, problem
 
 from . import tidy
@@ -73,11 +78,29 @@ def write_folder(out: Path, files: Mapping[str, bytes | Writer]) -> None:
     check_out(out)
     parent = out.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=parent))
+        with locked_folder(parent):
+            check_out(out)  # again: a concurrent run may have changed it while we waited
+            _clear_leftovers(parent, out.name)
+            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=parent))
+            _fill_and_swap(out, staging, files)
     except OSError as exc:
         raise InstrumentError([problem("SCORE_004", Location("command line"), path=str(out),
                                        detail=exc.strerror or str(exc))]) from None
+
+
+def _clear_leftovers(parent: Path, name: str) -> None:
+    """Remove staging and old folders of runs into ``name`` that were killed midway.
+
+    Only called under the lock, so no other run of ours is using them.
+    """
+    for leftover in parent.glob(f".{glob.escape(name)}.*-*"):
+        if leftover.is_dir() and not leftover.is_symlink() and \
+                re.fullmatch(rf"\.{re.escape(name)}\.(staging|old)-[^/]+", leftover.name):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _fill_and_swap(out: Path, staging: Path, files: Mapping[str, bytes | Writer]) -> None:
+    parent = out.parent
     trash = None
     try:
         for name, content in files.items():
@@ -93,9 +116,6 @@ def write_folder(out: Path, files: Mapping[str, bytes | Writer]) -> None:
             trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
             os.replace(out, trash / "old")
         os.replace(staging, out)
-    except OSError as exc:
-        raise InstrumentError([problem("SCORE_004", Location("command line"), path=str(out),
-                                       detail=exc.strerror or str(exc))]) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if trash is not None:

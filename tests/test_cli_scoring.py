@@ -429,3 +429,60 @@ def test_exports_of_cleaned_responses_are_left_out_above_the_bound(manifest, tmp
                  "--format", "sav", "--format", "dta")
     assert result.exit_code == 0 and result.stderr == ""
     assert sorted(p.name for p in out.iterdir()) == ["responses.dta", "responses.sav"]
+
+
+# --------------------------------------------------------------------------- interrupted runs
+def _score_process(out: Path, manifest: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "scoring", "score", str(PB), str(SMARTCITY),
+                             "--manifest", str(manifest), "--out", str(out), *extra],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_a_killed_scoring_run_leaves_earlier_results_intact(manifest, tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "results"
+    assert _score_process(out, manifest, "--format", "csv").wait(120) == 0
+    before = snapshot(out)
+    killed = 0
+    for delay in (0.4, 1.0, 1.6, 2.2):  # while importing, reading, scoring, rendering, writing
+        proc = _score_process(out, manifest)  # every format: reports and .sav/.dta too
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        killed += proc.wait(60) == -signal.SIGKILL
+        now = snapshot(out)
+        # either untouched, or the run had finished whole before the signal
+        assert now == before or sorted(now) == sorted(
+            ["organisations.csv", "reliability.csv", "report.html", "report.pdf",
+             "respondents.csv", "responses.dta", "responses.sav"])
+        before = now
+    assert killed >= 2, "the test must interrupt runs that were still going"
+    assert _score_process(out, manifest, "--format", "csv").wait(120) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"], \
+        "the next run clears what a killed run left beside --out"
+
+
+def test_concurrent_scoring_runs_do_not_interleave(manifest, tmp_path):
+    out = tmp_path / "results"
+    procs = [_score_process(out, manifest, "--format", "csv"),
+             _score_process(out, manifest, "--format", "html"),
+             _score_process(out, manifest, "--format", "csv", "--respondents", "long")]
+    assert [p.wait(120) for p in procs] == [0, 0, 0], [p.stderr.read() for p in procs]
+    names = sorted(p.name for p in out.iterdir())
+    # the last run's files, whole: never a mix of two runs
+    assert names in (["organisations.csv", "reliability.csv", "respondents.csv"], ["report.html"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+
+
+def test_leftovers_of_a_killed_run_are_cleared_and_nothing_else(manifest, tmp_path):
+    out = tmp_path / "results"
+    stale = tmp_path / ".results.staging-k1ll3d"
+    stale.mkdir()
+    (stale / "respondents.csv").write_bytes(b"half a fi")
+    (tmp_path / ".results.old-k1ll3d").mkdir()
+    keep = [tmp_path / ".other.staging-x", tmp_path / "results.staging-x", tmp_path / "notes.txt"]
+    keep[0].mkdir(), keep[1].mkdir(), keep[2].write_text("mine")
+    assert run("score", PB, "--manifest", manifest, "--out", out, "--format", "csv").exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".other.staging-x", "notes.txt", "results", "results.staging-x"]

@@ -323,6 +323,21 @@ def test_write_wave2_streams_forms_and_a_combined_pdf(instruments, tmp_path):
     assert [p.extract_text() for p in combined.pages] == [
         p.extract_text() for r in singles for p in r.pages]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".staging")]
+    assert result.combined == (tmp_path / "wave2" / "wave2-all.pdf",)
+
+
+def test_combined_printing_files_come_in_batches(instruments, tmp_path):
+    """Above ``batch`` forms the combined PDF is split, so no document grows without bound."""
+    inst = instruments[("pb", "zh-TW")]
+    plans = synthetic(inst)  # three respondents need a wave-2 form
+    result = pdf.write_wave2(inst, plans, tmp_path / "wave2", combined=True, batch=2)
+    assert [p.name for p in result.combined] == ["wave2-all-0001.pdf", "wave2-all-0002.pdf"]
+    first, second = (PdfReader(p) for p in result.combined)
+    assert [o.title for o in first.outline] == ["R001", "R003"]
+    assert [o.title for o in second.outline] == ["R004"]
+    assert len(first.pages) + len(second.pages) == result.pages
+    assert pdf.combined_names(0) == [] and pdf.combined_names(500) == ["wave2-all.pdf"]
+    assert pdf.combined_names(100_000)[-1] == "wave2-all-0200.pdf"
 
 
 def test_write_wave2_failure_leaves_folder_as_it_was(instruments, tmp_path, monkeypatch):

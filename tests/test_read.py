@@ -640,3 +640,21 @@ def test_clean_blocks_go_through_pyarrow_and_odd_ones_do_not(inst, here, monkeyp
     odd = put("odd.csv", f"{HEADER}\nR1,A,,,4.0,4,4,4,4,4,4,4,4,4,4,4\n", inst)
     assert read_responses([odd], inst).responses.values[0, 0] == 4
     assert parsed == [True, False]  # refused by pyarrow (int8), read by the careful path
+
+
+def test_ten_thousand_columns_and_megabyte_cells_at_their_real_size(inst, here):
+    """Default limits: refused at the header, or the cell named, without reading on."""
+    extra = ",".join(f"x{k}" for k in range(10_000 - 16))
+    Path("wide.csv").write_text(f"{HEADER},{extra}\n" + "R01,A,,,4" + "," * 9_995 + "\n",
+                                encoding="utf-8")
+    assert problems(inst, Path("wide.csv")) == [
+        "wide.csv:1: the header has 10,000 columns, more than the limit of 5,000 [CSV_007]\n"
+        "    fix: check that this is a response file; the data-entry template has 16 columns"]
+    megabyte = "=" + "長" * (1024**2 // 3)
+    path = put("cells.csv", f"{HEADER}\nR01,{megabyte},,,4,,4,,4,,4,,4,,4,\n"
+                            f"R02,A,,,4,,{megabyte},,4,,4,,4,,4,\n", inst)
+    found = problems(inst, path)
+    assert found[0].startswith("cells.csv:2: column 'organisation': cell has 349,526 characters, "
+                               "more than the limit of 1,000 [CSV_019]")
+    assert found[1].startswith("cells.csv:3: column 'INT02_S': cell has 349,526 characters")
+    assert len(found) == 2 and all(len(p) < 300 for p in found)  # no megabyte echoed back

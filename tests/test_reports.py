@@ -268,12 +268,17 @@ def test_dta_reads_back_with_labels_and_extended_missing(files, scores, tmp_path
     inst = scores.instrument
     df, meta = _read(files["responses.dta"], ".dta", tmp_path, user_missing=True)
     assert list(df.columns) == ["respondent_id", "organisation", "wave", *inst.item_ids]
-    values = scores.responses.values
-    column = inst.item_ids[int(np.flatnonzero((values == 9).any(axis=0))[0])]
-    raw = scores.responses.column(column)
-    got = df[column].to_numpy(dtype=object)
-    assert all(g == "a" for g in got[raw == 9])
-    assert all(float(g) == r for g, r in zip(got, raw) if r in inst.scale.valid)
+    cleaned = _cleaned(scores.responses)
+    column = inst.item_ids[int(np.flatnonzero((cleaned == 9).any(axis=0))[0])]
+    assert (cleaned == 9).sum() > 0
+    for k, item in enumerate(inst.item_ids):  # every cell: the cleaned answer, 9 as .a
+        got = df[item].to_numpy(dtype=object)
+        want = cleaned[:, k]
+        assert [g == "a" for g in got] == list(want == 9), item
+        numbers = ~np.isnan(want) & (want != 9)
+        assert [float(g) for g in got[numbers]] == list(want[numbers]), item
+        assert all(g is None or (isinstance(g, float) and np.isnan(g))
+                   for g in got[np.isnan(want)]), item  # gated-out answers left out
     labels = meta.column_names_to_labels
     assert all(len(v) <= DTA_VARIABLE_LABEL_CHARS for v in labels.values() if v)
     assert labels[inst.items[0].id] == truncate(inst.items[0].text, chars=DTA_VARIABLE_LABEL_CHARS)

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Hostile input at full size: the scorer's bounds on time and memory, measured.
+
+Each case is a file written into a temporary folder and checked with the real
+command, ``python -m scoring check FILE --manifest M`` (``--max-file-size 2048``,
+the default), in a child process whose wall time and peak resident memory are
+measured. A case passes when the exit status is the one expected, stderr has no
+traceback, and the peak memory stays under the case's bound:
+
+  one-row-1gb     1 GB with no line end (a lost quote, or a file that is one line):
+                  refused after the 64 MB row limit (CSV_023); bound 400 MB
+  valid-1gb       a 1 GB file of valid answers (about 2.7 million respondents):
+                  read; bound 1.3 x the answers as float32 + 400 MB
+  columns-10k     10,000 columns x 10,000 rows: refused at the header (CSV_007,
+                  limit 5,000 columns); bound 300 MB
+  cells-1mb       200 rows whose organisation cell holds 1 MB of text: each
+                  reported (CSV_019, limit 1,000 characters); bound 500 MB
+  binary-1gb      1 GB of random bytes named .csv: refused as not UTF-8 nor
+                  Big5 (CSV_003) at the first bad byte; bound 300 MB
+
+Exit status 1 if any case misses its bound (``tests/test_load.py`` runs this under
+the ``slow`` marker: ``python -m pytest -m slow``).
+
+    python benchmarks/bench_hostile.py
+    python benchmarks/bench_hostile.py --only columns-10k --only cells-1mb
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+GB = 1024**3
+MB = 1024**2
+
+
+def instrument():
+    from instrument.compile import compile_instrument
+    from instrument.loader import load_bank, load_profile
+
+    bank = load_bank("pmbok6")
+    return compile_instrument(bank, load_profile("generic", bank), "zh-TW")
+
+
+def header(inst, extra: int = 0) -> str:
+    return ",".join(["respondent_id", "organisation", "instrument", "wave", *inst.item_ids,
+                     *(f"extra{k}" for k in range(extra))])
+
+
+def one_row(path: Path, inst) -> tuple[int, str]:
+    row = ("4," * (MB // 2)).encode()
+    with open(path, "wb") as fh:
+        fh.write((header(inst) + "\n" + f"R1,A,{inst.id},,").encode())
+        for _ in range(GB // len(row)):
+            fh.write(row)
+    return 1, "CSV_023"
+
+
+def valid(path: Path, inst) -> tuple[int, str]:
+    rng = np.random.default_rng(3)
+    cells = np.array([b"", b"1", b"2", b"3", b"4", b"5", b"9"], dtype=object)
+    block = 20_000
+    written = 0
+    with open(path, "wb") as fh:
+        fh.write((header(inst) + "\n").encode())
+        r = 0
+        while written < GB:
+            codes = rng.integers(0, len(cells), size=(block, len(inst.item_ids)))
+            lines = []
+            for k in range(block):
+                r += 1
+                lines.append(b"R%d,A,%s,,%s\n" % (r, inst.id.encode(), b",".join(cells[codes[k]])))
+            data = b"".join(lines)
+            fh.write(data)
+            written += len(data)
+    return 0, "ok"
+
+
+def columns(path: Path, inst) -> tuple[int, str]:
+    extra = 10_000 - 4 - len(inst.item_ids)
+    row = ",".join(["R1", "A", inst.id, ""] + ["4"] * len(inst.item_ids) + [""] * extra)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(header(inst, extra) + "\n")
+        for _ in range(10_000):
+            fh.write(row + "\n")
+    return 1, "CSV_007"
+
+
+def big_cells(path: Path, inst) -> tuple[int, str]:
+    answers = ",".join(["4"] * len(inst.item_ids))
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(header(inst) + "\n")
+        for r in range(200):
+            fh.write(f"R{r},{'長' * (MB // 3)},{inst.id},,{answers}\n")
+    return 1, "CSV_019"
+
+
+def binary(path: Path, inst) -> tuple[int, str]:
+    rng = np.random.default_rng(5)
+    with open(path, "wb") as fh:
+        for _ in range(GB // (64 * MB)):
+            fh.write(rng.integers(0, 256, size=64 * MB, dtype=np.uint8).tobytes())
+    return 1, "CSV_003"
+
+
+CASES = {"one-row-1gb": one_row, "valid-1gb": valid, "columns-10k": columns,
+         "cells-1mb": big_cells, "binary-1gb": binary}
+
+
+def bound_mb(case: str, path: Path, inst) -> float:
+    if case == "valid-1gb":
+        with open(path, "rb") as fh:
+            rows = sum(block.count(b"\n") for block in iter(lambda: fh.read(64 * MB), b"")) - 1
+        return 1.3 * rows * len(inst.item_ids) * 4 / MB + 400
+    return {"one-row-1gb": 400, "columns-10k": 300, "cells-1mb": 500, "binary-1gb": 300}[case]
+
+
+def measure(cmd: list[str]) -> tuple[float, float, int, str]:
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, \
+        os.waitstatus_to_exitcode(status), err
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", action="append", choices=sorted(CASES), default=None)
+    args = ap.parse_args(argv)
+    from instrument.tables import manifest_json
+
+    inst = instrument()
+    work = Path(tempfile.mkdtemp(prefix="bench-hostile-"))
+    failed = 0
+    try:
+        manifest = work / "manifest.json"
+        manifest.write_bytes(manifest_json(inst))
+        print(f"{'case':<13}{'size':>9}{'exit':>6}{'wall s':>8}{'peak MB':>9}{'bound MB':>10}  "
+              "message")
+        for case in args.only or list(CASES):
+            path = work / f"{case}.csv"
+            want_code, want = CASES[case](path, inst)
+            bound = bound_mb(case, path, inst)
+            wall, peak, code, err = measure([sys.executable, "-m", "scoring", "check", str(path),
+                                             "--manifest", str(manifest)])
+            first = next((line for line in err.splitlines() if "[" in line), err.strip()[:80])
+            ok = (code == want_code and "Traceback" not in err and peak <= bound
+                  and (want == "ok" or want in err))
+            failed += not ok
+            print(f"{case:<13}{path.stat().st_size / MB:8,.0f}M{code:>6}{wall:8.1f}{peak:9,.0f}"
+                  f"{bound:10,.0f}  {'ok ' if ok else 'FAIL '}{first[:90]}", flush=True)
+            path.unlink()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
