@@ -84,7 +84,6 @@ class UnitPlan:
     n_items: np.ndarray  # units x stages
     batches: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]  # (unit idx, stage idx, cols)
     membership: np.ndarray  # units x practices bool: the practices of each unit (coverage)
-    weights: np.ndarray  # (units * stages) x items float32: 1 where the item is in the unit-stage
     single: np.ndarray | None  # when every unit-stage has exactly one stem: its item, else None
     order: np.ndarray  # item columns in unit-stage order (unit-major), for reduceat sums
     starts: np.ndarray  # where each non-empty unit-stage's run starts in ``order``
@@ -168,10 +167,6 @@ def unit_plan(instrument: Instrument, unit_type: str) -> UnitPlan:
     for p, practice in enumerate(instrument.practices):
         unit = practice.id if unit_type == "practice" else getattr(practice, unit_type)
         membership[u_index[unit], p] = True
-    weights = np.zeros((len(units) * len(stages), len(instrument.items)), dtype=np.float32)
-    for u in range(len(units)):
-        for s in range(len(stages)):
-            weights[u * len(stages) + s, columns[u][s]] = 1.0
     single = np.array([columns[u][s][0] for u in range(len(units)) for s in range(len(stages))],
                       dtype=np.intp) if n_items.size and (n_items == 1).all() else None
     flat = [columns[u][s] for u in range(len(units)) for s in range(len(stages))]
@@ -180,8 +175,8 @@ def unit_plan(instrument: Instrument, unit_type: str) -> UnitPlan:
     filled = np.flatnonzero(lengths)
     ends = np.cumsum(lengths)
     starts = (ends - lengths)[filled]
-    return UnitPlan(unit_type, units, stages, columns, n_items, batches, membership, weights,
-                    single, order.astype(np.intp), starts, ends[filled], filled)
+    return UnitPlan(unit_type, units, stages, columns, n_items, batches, membership, single,
+                    order.astype(np.intp), starts, ends[filled], filled)
 
 
 def lowest_code(instrument: Instrument) -> float:
@@ -300,9 +295,9 @@ def _unit_sums(plan: UnitPlan, item_values: np.ndarray) -> np.ndarray:
     unit-stage's stems (exact for counts and integer codes).
 
     The items are put in unit-stage order and each run of rows summed: a few hundred
-    thousand additions per block, where the product with the sparse ``plan.weights``
-    matrix does forty times more work. Exact: the sums are of small integers (counts,
-    integer codes).
+    thousand additions per block, where a product with a units x items 0/1 matrix
+    (mostly zeros) did forty times more work. Exact: the sums are of small integers
+    (counts, integer codes).
     """
     if plan.single is not None:
         out = item_values[plan.single]
