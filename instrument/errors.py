@@ -200,6 +200,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                 "{missing} other item columns count as blank",
                 "nothing to do for wave-1 answers; to score all stages, add the wave-2 columns "
                 "(the full header is in data-entry.csv next to the manifest)"),
+    "CSV_031": ("the workbook unpacks to {size}, more than the limit of {limit}",
+                "a data-entry workbook unpacks to a few MB; check that this is the right file, "
+                "or save the sheet as CSV UTF-8 and score the CSV"),
     "SCORE_001": ("no built manifest for instrument '{ident}' under {root}/",
                   "run `python build.py` first, or pass --manifest PATH to the manifest.json "
                   "that came with the questionnaire"),

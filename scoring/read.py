@@ -881,6 +881,10 @@ def _read_xlsx(path: Path, name: str, instrument: Instrument, options: ReadOptio
                log: ProblemLog, acc: "_Accumulator") -> None:
     """The 'data' sheet of a data-entry workbook (openpyxl, read-only, values not formulas)."""
     limits = options.limits
+    unpacked = _unpacked_size(path)
+    if unpacked is not None and unpacked > limits.max_file_bytes:  # a zip bomb, or not ours
+        log.add("CSV_031", Location(name), size=_mb(unpacked), limit=_mb(limits.max_file_bytes))
+        return
     try:
         from openpyxl import load_workbook
 
@@ -941,6 +945,22 @@ def _read_xlsx(path: Path, name: str, instrument: Instrument, options: ReadOptio
         finish_file(tally, instrument, log)
     finally:
         wb.close()
+
+
+def _unpacked_size(path: Path) -> int | None:
+    """Total uncompressed size of a zip's members (None if it is not a readable zip).
+
+    The file-size limit bounds a CSV's rows; a workbook is compressed XML, so its
+    members' declared sizes are checked before openpyxl inflates them. (A member
+    that lies about its size fails zipfile's own CRC/length check when read.)
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
 
 
 def _xlsx_text(value: object) -> str | None:

@@ -658,3 +658,63 @@ def test_ten_thousand_columns_and_megabyte_cells_at_their_real_size(inst, here):
                                "more than the limit of 1,000 [CSV_019]")
     assert found[1].startswith("cells.csv:3: column 'INT02_S': cell has 349,526 characters")
     assert len(found) == 2 and all(len(p) < 300 for p in found)  # no megabyte echoed back
+
+
+# --------------------------------------------------------------------------- xlsx, hostile
+_WORKBOOKS: dict[str, bytes] = {}
+
+
+def _entry_workbook(inst) -> bytes:
+    """A filled data-entry workbook, made once (its bytes must not change between examples)."""
+    if inst.id not in _WORKBOOKS:
+        _WORKBOOKS[inst.id] = _make_workbook(inst)
+    return _WORKBOOKS[inst.id]
+
+
+def _make_workbook(inst) -> bytes:
+    workbook = load_workbook(io.BytesIO(entry_xlsx(inst)))
+    sheet = workbook["data"]
+    sheet.append(["R01", "民政局", inst.id, None, 4, 3, 5, 4, 4, 4, 5, None, 2, None, 3, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_damaged_workbooks_give_located_errors_never_a_crash(inst, tmp_path, data):
+    good = _entry_workbook(inst)
+    how = data.draw(st.sampled_from(["truncate", "flip", "random"]))
+    if how == "truncate":
+        damaged = good[:data.draw(st.integers(0, len(good) - 1))]
+    elif how == "flip":
+        damaged = bytearray(good)
+        for at in data.draw(st.lists(st.integers(0, len(good) - 1), min_size=1, max_size=20)):
+            damaged[at] ^= data.draw(st.integers(1, 255))
+        damaged = bytes(damaged)
+    else:
+        damaged = b"PK\x03\x04" + data.draw(st.binary(max_size=2000))
+    path = tmp_path / "entry.xlsx"
+    path.write_bytes(damaged)
+    try:
+        result = read_responses([path], inst)
+    except InstrumentError as exc:
+        assert exc.problems and all(str(p).startswith("entry.xlsx") or
+                                    str(p).startswith(str(path)) for p in exc.problems)
+    else:  # a flip that only touched something unimportant
+        assert len(result.responses) == 1
+
+
+def test_a_workbook_that_unpacks_beyond_the_limit_is_refused_unopened(inst, here):
+    import zipfile
+
+    with zipfile.ZipFile("bomb.xlsx", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<row/>" * 2_000_000)  # 12 MB -> ~12 kB
+    assert Path("bomb.xlsx").stat().st_size < 100_000
+    tight = ReadOptions(limits=Limits(max_file_bytes=10 * 1024**2))
+    with pytest.raises(InstrumentError) as caught:
+        read_files([Path("bomb.xlsx")], inst, tight)
+    assert [str(p) for p in caught.value.problems] == [
+        "bomb.xlsx: the workbook unpacks to 11 MB, more than the limit of 10 MB [CSV_031]\n"
+        "    fix: a data-entry workbook unpacks to a few MB; check that this is the right file, "
+        "or save the sheet as CSV UTF-8 and score the CSV"]
