@@ -588,8 +588,9 @@ def test_any_file_gives_responses_or_listed_problems_never_a_crash(inst, tmp_pat
         assert len(result.responses) >= 1
 
 
-CELL_TEXT = st.sampled_from(["", "1", "2", "3", "4", "5", "9", "4.0", " 4", "４", "0", "-1", "6",
-                             "127", "300", "nan", "NA", "x", "-128"])
+CELL_TEXT = st.sampled_from(["", "1", "2", "3", "4", "5", "9", "4.0", " 4", "4 ", "\t4", "+4", "04",
+                             "1e0", "0x4", "٤", "４", "0", "-1", "6", "127", "300", "nan", "NA",
+                             "inf", "x", "-128", "true"])
 
 
 def _outcome(inst, path, block):
@@ -603,18 +604,21 @@ def _outcome(inst, path, block):
             np.nan_to_num(r.values, nan=-999).tolist(), [str(p) for p in result.warnings])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(st.sampled_from(["R1", "R2", " R3", "", "R4"]),
-                               st.sampled_from(["", "民政局", "=SUM(1)"]),
+                               st.sampled_from(["", "民政局", " 民政局 ", "NA", "null", "=SUM(1)"]),
                                st.lists(CELL_TEXT, min_size=12, max_size=12)),
                      min_size=1, max_size=12),
-       block=st.sampled_from([64, 256, 8 * 1024 * 1024]))
+       block=st.sampled_from([64, 256, 8 * 1024 * 1024]),
+       newline=st.sampled_from(["\n", "\r\n"]), blank_line=st.none() | st.integers(0, 20))
 def test_pyarrow_and_pandas_parsers_read_every_file_alike(inst, tmp_path, monkeypatch, rows,
-                                                          block):
+                                                          block, newline, blank_line):
     """The pyarrow fast path is only a faster parser: same values, rows and messages."""
     path = tmp_path / "both.csv"
     lines = [HEADER] + [f"{rid},{org},,,{','.join(cells)}" for rid, org, cells in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if blank_line is not None:  # an empty line somewhere below the header
+        lines.insert(1 + blank_line % len(rows), "")
+    path.write_bytes((newline.join(lines) + newline).encode("utf-8"))
     with_arrow = _outcome(inst, path, block)
     monkeypatch.setattr("scoring.read._pyarrow_csv", lambda: None)
     without = _outcome(inst, path, block)
@@ -718,3 +722,10 @@ def test_a_workbook_that_unpacks_beyond_the_limit_is_refused_unopened(inst, here
         "bomb.xlsx: the workbook unpacks to 11 MB, more than the limit of 10 MB [CSV_031]\n"
         "    fix: a data-entry workbook unpacks to a few MB; check that this is the right file, "
         "or save the sheet as CSV UTF-8 and score the CSV"]
+
+
+def test_hexadecimal_is_not_a_code_whichever_parser_reads_the_block(inst, here):
+    """pyarrow would read '0x4' as 4: found by the parser comparison above."""
+    path = put("hex.csv", f"{HEADER}\nR01,A,,,0x4,,4,,4,,4,,4,,4,\n", inst)
+    assert problems(inst, path)[0].startswith("hex.csv:2: column 'INT01_S': value '0x4' is not a "
+                                              "code of scale agree5")
