@@ -294,7 +294,8 @@ def followup_cmd(wave1: Path, manifest_path: Path, out_dir: Path | None = None,
 
     from instrument.followup import followup_csv, plan
     from instrument.manifest import load_manifest
-    from instrument.pdf import COMBINED_BATCH, write_wave2
+    from instrument import pdf
+    from instrument.pdf import write_wave2
     from scoring.read import read_responses
 
     started = time.perf_counter()
@@ -311,7 +312,7 @@ def followup_cmd(wave1: Path, manifest_path: Path, out_dir: Path | None = None,
               disable=todo <= 50) as bar:
         written = write_wave2(instrument, plans, folder, RenderSettings(paper=paper, font=font),
                               combined=combined, files={"followup.csv": followup_csv(plans)},
-                              progress=bar.update)
+                              progress=bar.update, batch=pdf.COMBINED_BATCH)
     none = len(plans) - todo
     click.echo(f"{len(plans)} respondent{'s' * (len(plans) != 1)}: {written.forms} wave-2 "
                f"form{'s' * (written.forms != 1)} ({written.pages} pages), {none} need no wave 2; "
@@ -321,7 +322,8 @@ def followup_cmd(wave1: Path, manifest_path: Path, out_dir: Path | None = None,
         click.echo(f"  {written.combined[0]}")
     elif written.combined:
         click.echo(f"  {written.combined[0]} … {written.combined[-1].name} "
-                   f"({len(written.combined)} printing files of up to {COMBINED_BATCH} forms)")
+                   f"({len(written.combined)} printing files of up to {pdf.COMBINED_BATCH} "
+                   "forms)")
 
 
 def main() -> None:

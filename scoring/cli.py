@@ -192,16 +192,19 @@ def score_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
               lang: str | None, font: Path | None, paper: str) -> None:
     """Score response files and write results into --out.
 
-    Writes respondents.csv and organisations.csv (tidy, long), reliability.csv,
-    report.html, report.pdf, and the cleaned responses as responses.sav (SPSS)
-    and responses.dta (Stata). Invalid input writes nothing and leaves --out as
-    it was.
+    Writes respondents.csv (one row per respondent with each unit's level; tidy
+    per stage with --respondents long), organisations.csv (tidy, long),
+    reliability.csv, report.html, report.pdf, and the cleaned responses as
+    responses.sav (SPSS) and responses.dta (Stata; both by default up to
+    100,000 respondents). Invalid input writes nothing and leaves --out as it
+    was.
 
     \b
     Examples:
       python -m scoring score returns/*.csv --out results/
       python -m scoring score returns/*.csv --method coverage --format csv
       python -m scoring score returns.xlsx --threshold 4 --lang en --out results-en/
+      python -m scoring score returns/*.csv --respondents long --detail practice
     """
     started = time.perf_counter()
     instrument = _instrument(files, manifest, encoding)

@@ -181,6 +181,20 @@ def test_followup_writes_forms_csv_and_combined(built, tmp_path, instruments):
         ("R001", "INT RSK", "yes"), ("R002", "", "no"),
         ("R003", " ".join(a.id for a in inst.areas), "yes")]
     assert "3 respondents: 2 wave-2 forms" in result.output
+    assert result.output.rstrip().endswith(f"{out / 'wave2-all.pdf'}")
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr("instrument.pdf.COMBINED_BATCH", 1)  # one printing file per form
+    try:
+        result = run(["followup", str(src), "--manifest", str(built), "--out", str(out),
+                      "--combined"])
+    finally:
+        monkeypatch.undo()
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "followup.csv", "wave2-R001.pdf", "wave2-R003.pdf", "wave2-all-0001.pdf",
+        "wave2-all-0002.pdf"]
+    assert result.output.rstrip().endswith(
+        f"{out / 'wave2-all-0001.pdf'} … wave2-all-0002.pdf (2 printing files of up to 1 forms)")
 
 
 def test_followup_invalid_csv_writes_nothing(built, tmp_path, instruments):
