@@ -23,9 +23,13 @@ def load_manifest(path: Path | str) -> Instrument:
         raise InstrumentError([problem("MANIFEST_001", where, detail=exc.strerror or str(exc))])
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InstrumentError([problem("MANIFEST_001", where, detail=f"not valid JSON ({exc})")])
+    except RecursionError:  # "[[[[..." nested deeper than the parser's stack
+        raise InstrumentError([problem("MANIFEST_001", where,
+                                       detail="not a manifest (nested too deeply)")]) from None
     try:
         instrument = Instrument.from_manifest(data)
-    except (KeyError, TypeError, AttributeError) as exc:
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError,
+            RecursionError) as exc:
         raise InstrumentError([problem("MANIFEST_001", where, detail=f"missing or malformed field {exc}")])
     if data.get("content_hash") != instrument.content_hash:
         raise InstrumentError([problem("MANIFEST_002", where)])
@@ -36,10 +40,13 @@ def find_manifests(root: Path | str = "out") -> dict[str, list[Path]]:
     """Built manifests under ``root`` by instrument id (several profiles share one id)."""
     found: dict[str, list[Path]] = {}
     for path in sorted(Path(root).glob("**/manifest.json")):
-        try:
-            ident = json.loads(path.read_text(encoding="utf-8")).get("id")
-        except (OSError, ValueError):
+        try:  # anything that is not a readable manifest is passed over, not an error here
+            if path.stat().st_size > MAX_MANIFEST_BYTES:
+                continue
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError, RecursionError):
             continue
+        ident = data.get("id") if isinstance(data, dict) else None
         if isinstance(ident, str):
             found.setdefault(ident, []).append(path)
     return found
