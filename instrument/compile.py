@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 from . import substitute as subst
@@ -28,6 +30,25 @@ def _choice(kind: str, value: str | None, default: str, known: list[str]) -> str
                                        suggestion=did_you_mean(value, known),
                                        known=", ".join(known))])
     return value
+
+
+def _check_threshold(threshold: float | None, rule, scale: ResolvedScale) -> None:
+    """A threshold override must be a number on the scale, for a mean rule: NaN would close
+    every gate, and a value below the lowest code would open every one."""
+    if threshold is None:
+        return
+    valid = scale.valid
+    if rule.kind != "mean":
+        detail, fix = (f"does not apply to rule '{rule.id}' ({rule.kind})",
+                       "leave --threshold out, or choose a mean rule with --rule")
+    elif not (math.isfinite(threshold) and min(valid) <= threshold <= max(valid)):
+        detail, fix = (f"is outside scale {scale.id} ({min(valid):g} to {max(valid):g})",
+                       f"give a value from {min(valid):g} to {max(valid):g}, e.g. "
+                       "--threshold 3.5")
+    else:
+        return
+    raise InstrumentError([problem("BUILD_007", Location("command line"), value=f"{threshold:g}",
+                                   detail=detail, fix=fix)])
 
 
 def gate_rule(bank: Bank, rule_id: str, scale_id: str, language: str,
@@ -66,6 +87,7 @@ def compile_instrument(bank: Bank, profile: Profile, language: str,
     scale = bank.scale(scale_id)
     resolved_scale = ResolvedScale(scale.id, r(scale.name),
                                    tuple(Label(c.code, r(c.label), c.missing) for c in scale.codes))
+    _check_threshold(options.threshold, bank.rule(rule_id), resolved_scale)
     rule = gate_rule(bank, rule_id, scale_id, language, options.threshold)
     items = tuple(
         Item(id=f"{p.id}_{sid}", practice=p.id, area=p.area, group=p.group, stage=sid,

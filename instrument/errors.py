@@ -92,6 +92,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                   "OpenType/CFF fonts such as Noto CJK cannot be embedded by reportlab"),
     "BUILD_006": ("output name '{name}' is not allowed",
                   "ids used as folder names may hold letters, digits, '.', '_' and '-' only"),
+    "BUILD_007": ("--threshold {value} {detail}", "{fix}"),
     # --- HTML questionnaire (instrument/html.py) -----------------------------
     # (add HTML_nnn entries here)
     "HTML_001": ("the HTML questionnaire's template files are missing ({detail})",

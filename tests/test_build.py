@@ -146,6 +146,24 @@ def test_failed_build_leaves_out_untouched(tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--threshold", "nan"], "--threshold nan is outside scale agree5 (1 to 5) [BUILD_007]\n"
+                             "    fix: give a value from 1 to 5, e.g. --threshold 3.5"),
+    (["--threshold", "-1"], "--threshold -1 is outside scale agree5 (1 to 5) [BUILD_007]"),
+    (["--threshold", "inf"], "--threshold inf is outside scale agree5 (1 to 5) [BUILD_007]"),
+    (["--rule", "count", "--threshold", "4"],
+     "--threshold 4 does not apply to rule 'count' (count) [BUILD_007]\n"
+     "    fix: leave --threshold out, or choose a mean rule with --rule"),
+])
+def test_a_threshold_that_would_close_or_open_every_gate_is_refused(tmp_path, args, message):
+    """NaN closed every gate and -1 opened every one, silently, before."""
+    result = CliRunner().invoke(cli, ["build", "--out", str(tmp_path), "--profile", "pb",
+                                      "--lang", "en", *FAST, *args])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert not (tmp_path / "pmbok6").exists()
+
+
 def test_refuses_to_write_through_a_symlink(tmp_path):
     victim = tmp_path / "victim"
     victim.mkdir()
