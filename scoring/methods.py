@@ -85,7 +85,7 @@ class UnitPlan:
     batches: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]  # (unit idx, stage idx, cols)
     membership: np.ndarray  # units x practices bool: the practices of each unit (coverage)
     single: np.ndarray | None  # when every unit-stage has exactly one stem: its item, else None
-    order: np.ndarray  # item columns in unit-stage order (unit-major), for reduceat sums
+    order: np.ndarray  # item columns in unit-stage order (unit-major), for ``_unit_sums``
     starts: np.ndarray  # where each non-empty unit-stage's run starts in ``order``
     ends: np.ndarray  # and where it ends (exclusive)
     filled: np.ndarray  # flat indices (unit * stages + stage) of the non-empty unit-stages
