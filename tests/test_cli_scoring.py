@@ -486,3 +486,15 @@ def test_leftovers_of_a_killed_run_are_cleared_and_nothing_else(manifest, tmp_pa
     assert run("score", PB, "--manifest", manifest, "--out", out, "--format", "csv").exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         ".other.staging-x", "notes.txt", "results", "results.staging-x"]
+
+
+def test_names_with_spaces_and_chinese_characters(manifest, tmp_path):
+    source = tmp_path / "回收 檔案（第一波）.csv"
+    source.write_bytes(PB.read_bytes())
+    out = tmp_path / "結果 2024" / "參與式預算 第一波"
+    result = run("score", source, "--manifest", manifest, "--out", out, "--format", "csv",
+                 "--format", "html")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "organisations.csv", "reliability.csv", "report.html", "respondents.csv"]
+    assert "回收 檔案（第一波）.csv" in (out / "report.html").read_text(encoding="utf-8")
