@@ -210,7 +210,8 @@ def score_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
     instrument = _instrument(files, manifest, encoding)
     rule, overrides = _rule(instrument, rule_id, threshold)
     check_out(out_dir)
-    result = _read(files, instrument, encoding, strict, max_file_size, platform)
+    versions = _all_languages(instrument)
+    result = _read(files, instrument, encoding, strict, max_file_size, platform, versions)
     _print_warnings(result)
     responses = result.responses
     from .methods import compute
@@ -223,6 +224,14 @@ def score_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
     finally:
         bar.close()
     scores = dataclasses.replace(scores, warnings=[*result.warnings, *scores.warnings])
+    if lang and lang != instrument.language:
+        other = next((v for v in versions if v.language == lang), None)
+        if other is not None:  # name areas, stages and codes in the report's language
+            scores = scores.relabelled(other)
+        else:
+            click.echo(f"note: no {lang} version of this questionnaire's bank and profile is "
+                       f"bundled; areas, stages and codes keep their {instrument.language} names",
+                       err=True)
     settings = None
     if set(formats) - {"csv"}:
         from .reports import ReportSettings
@@ -273,11 +282,12 @@ def _bar(total: int, what: str):
 
 
 def _read(files: tuple[Path, ...], instrument: Instrument, encoding: str | None, strict: bool,
-          max_file_size: int, platform: str | None = None) -> ReadResult:
+          max_file_size: int, platform: str | None = None,
+          versions: tuple[Instrument, ...] | None = None) -> ReadResult:
     limits = Limits(max_file_bytes=max_file_size * 1024**2)
     options = ReadOptions(encoding=encoding, strict=strict, limits=limits,
                           progress=sys.stderr.isatty(), platform=platform,
-                          instruments=_all_languages(instrument))
+                          instruments=versions or _all_languages(instrument))
     return read_files(list(files), instrument, options)
 
 

@@ -63,6 +63,7 @@ docs/scoring.md.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -124,6 +125,18 @@ class Scores:
                          rows: slice | None = None) -> pd.DataFrame:
         """Shortcut for ``respondents_long(self, unit_types, rows)``."""
         return respondents_long(self, unit_types, rows)
+
+    def relabelled(self, instrument: Instrument) -> "Scores":
+        """The same scores with the labels of ``instrument``: the same questionnaire (same
+        id, so the same items, scale codes and rule) compiled in another language, so that
+        ``--lang en`` reports name areas, stages and codes in English too."""
+        if instrument.id != self.instrument.id:
+            raise ValueError(f"instrument {instrument.id} is not {self.instrument.id}")
+        rule = self.rule
+        if rule.id == instrument.rule.id:
+            rule = dataclasses.replace(rule, description=instrument.rule.description)
+        responses = dataclasses.replace(self.responses, instrument=instrument)
+        return dataclasses.replace(self, instrument=instrument, responses=responses, rule=rule)
 
     def respondents_wide(self, unit_types: tuple[str, ...] = ("area", "group")) -> pd.DataFrame:
         """Shortcut for ``respondents_wide(self, unit_types)``."""

@@ -498,3 +498,36 @@ def test_names_with_spaces_and_chinese_characters(manifest, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         "organisations.csv", "reliability.csv", "report.html", "respondents.csv"]
     assert "回收 檔案（第一波）.csv" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_lang_en_names_areas_stages_and_codes_in_english(manifest, tmp_path, instruments):
+    """A zh-TW manifest scored with --lang en: the bundled bank's English labels, same ids."""
+    import pyreadstat
+
+    out = tmp_path / "en"
+    result = run("score", PB, SMARTCITY, "--manifest", manifest, "--out", out, "--lang", "en",
+                 "--format", "html", "--format", "sav")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    html = (out / "report.html").read_text(encoding="utf-8")
+    en, zh = instruments[("generic", "en")], instruments[("generic", "zh-TW")]
+    assert en.areas[0].name in html and zh.areas[0].name not in html
+    assert "Don&#39;t know / not applicable" in html and "不清楚" not in html
+    assert "臺北市政府民政局" in html  # organisation names stay as typed
+    _, meta = pyreadstat.read_sav(str(out / "responses.sav"), metadataonly=True)
+    assert meta.column_names_to_labels[en.items[0].id].startswith(en.items[0].text[:40])
+
+
+def test_lang_without_a_bundled_version_keeps_the_names_and_says_so(tmp_path):
+    from build import cli as build_cli
+
+    example = ROOT / "docs" / "examples" / "district.yaml"
+    built = CliRunner().invoke(build_cli, ["build", "--profile", str(example), "--lang", "zh-TW",
+                                           "--format", "codebook", "--out", str(tmp_path / "b")])
+    assert built.exit_code == 0, built.output
+    manifest = tmp_path / "b" / "pmbok6" / "district-zh-TW" / "manifest.json"
+    result = run("score", PB, "--manifest", manifest, "--out", tmp_path / "o", "--lang", "en",
+                 "--format", "html")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("note: no en version of this questionnaire's bank and profile is "
+                             "bundled; areas, stages and codes keep their zh-TW names\n")
