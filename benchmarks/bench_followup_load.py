@@ -39,14 +39,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import instrument  # noqa: E402  (benchmarks/ is this script's folder)
+
 
 def make_inputs(work: Path, rows: int, seed: int) -> tuple[Path, Path]:
-    from instrument.compile import compile_instrument
-    from instrument.loader import load_bank, load_profile
     from instrument.tables import manifest_json
 
-    bank = load_bank("pmbok6")
-    inst = compile_instrument(bank, load_profile("pb", bank), "zh-TW")
+    inst = instrument("pb", "zh-TW")
     manifest = work / "manifest.json"
     manifest.write_bytes(manifest_json(inst))
     gate = [i for i in inst.items if i.stage == inst.gate_stage]

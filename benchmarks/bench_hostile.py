@@ -29,29 +29,20 @@ the ``slow`` marker: ``python -m pytest -m slow``).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from common import instrument, run_child  # noqa: E402  (benchmarks/ is this script's folder)
 GB = 1024**3
 MB = 1024**2
 PER_RESPONDENT = 400  # bytes beside the answers: the id as a Python str, file, row, organisation
-
-
-def instrument():
-    from instrument.compile import compile_instrument
-    from instrument.loader import load_bank, load_profile
-
-    bank = load_bank("pmbok6")
-    return compile_instrument(bank, load_profile("generic", bank), "zh-TW")
 
 
 def header(inst, extra: int = 0) -> str:
@@ -127,15 +118,6 @@ def bound_mb(case: str, path: Path, inst) -> float:
     return {"one-row-1gb": 400, "columns-10k": 300, "cells-1mb": 500, "binary-1gb": 300}[case]
 
 
-def measure(cmd: list[str]) -> tuple[float, float, int, str]:
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, \
-        os.waitstatus_to_exitcode(status), err
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", action="append", choices=sorted(CASES), default=None)
@@ -154,8 +136,9 @@ def main(argv: list[str] | None = None) -> int:
             path = work / f"{case}.csv"
             want_code, want = CASES[case](path, inst)
             bound = bound_mb(case, path, inst)
-            wall, peak, code, err = measure([sys.executable, "-m", "scoring", "check", str(path),
-                                             "--manifest", str(manifest)])
+            wall, peak_bytes, code, err = run_child([sys.executable, "-m", "scoring", "check",
+                                                     str(path), "--manifest", str(manifest)])
+            peak = peak_bytes / MB
             first = next((line for line in err.splitlines() if "[" in line), err.strip()[:80])
             ok = (code == want_code and "Traceback" not in err and peak <= bound
                   and (want == "ok" or want in err))

@@ -31,20 +31,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import instrument  # noqa: E402  (benchmarks/ is this script's folder)
+
 TARGET = 50.0  # pages per second, one core
 
 
 def _pin() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-
-
-def _instrument(profile: str, lang: str):
-    from instrument.compile import compile_instrument
-    from instrument.loader import load_bank, load_profile
-
-    bank = load_bank("pmbok6")
-    return compile_instrument(bank, load_profile(profile, bank), lang)
 
 
 def _plans(inst, n: int, seed: int = 2024):
@@ -77,7 +71,7 @@ def _job_followups(profile: str, lang: str, n: int, combined: bool, queue) -> No
     from instrument.followup import followup_csv
     from instrument.pdf import render_form, write_wave2
 
-    inst = _instrument(profile, lang)
+    inst = instrument(profile, lang)
     plans = _plans(inst, n)
     render_form(inst, "wave1")  # register the font and measure texts outside the timing
     rss0 = _maxrss_mb()
@@ -141,7 +135,7 @@ def main() -> int:
     from instrument import pdf
     from instrument.artifacts import RenderSettings
 
-    inst = _instrument(args.profile, args.lang)
+    inst = instrument(args.profile, args.lang)
     started, cpu = time.perf_counter(), time.process_time()
     data, n_pages = pdf.render_form(inst, "full", RenderSettings())
     cold, cold_cpu = time.perf_counter() - started, time.process_time() - cpu

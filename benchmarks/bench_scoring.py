@@ -29,7 +29,6 @@ default before 0.3 (4 GB for a million respondents).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -42,20 +41,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import instrument, run_child  # noqa: E402  (benchmarks/ is this script's folder)
+
 ORGANISATIONS = ["臺北市政府工務局公園路燈工程管理處", "臺北市政府民政局", "臺北市政府社會局",
                  "臺北市政府資訊局", "臺北市政府交通局", "臺北智慧城市專案辦公室", "臺北市政府文化局",
                  "臺北市政府產業發展局"]
 # how much each knowledge area is used (the thesis: cost, procurement, resources, risk sparse)
 AREA_SHIFT = {"INT": 0.6, "SCO": 0.5, "SCH": 0.5, "COS": -0.6, "QUA": 0.1, "RES": -0.5,
               "COM": 0.3, "RSK": -0.7, "PRO": -0.6, "STK": 0.5}
-
-
-def instrument():
-    from instrument.compile import compile_instrument
-    from instrument.loader import load_bank, load_profile
-
-    bank = load_bank("pmbok6")
-    return compile_instrument(bank, load_profile("generic", bank), "zh-TW")
 
 
 def answers(inst, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -127,19 +120,6 @@ def _org_weights(n: int) -> np.ndarray:
     return w / w.sum()
 
 
-def measure(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS in bytes, exit code) of one child process."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        print(f"  ! {' '.join(cmd[:4])} … exited {proc.returncode}:\n{err[-2000:]}", file=sys.stderr)
-    return wall, usage.ru_maxrss * 1024, proc.returncode
-
-
 def generate(work: Path, n: int, seed: int) -> None:
     """Write manifest.json and responses.csv into ``work`` (run in a child process)."""
     from instrument.tables import manifest_json
@@ -197,7 +177,9 @@ def main() -> int:
                                         "--format", "sav", "--format", "dta"]
         results = {}
         for label, cmd in runs.items():
-            wall, peak, code = measure(cmd, ROOT)
+            wall, peak, code, err = run_child(cmd)
+            if code:
+                print(f"  ! {' '.join(cmd[:4])} … exited {code}:\n{err[-2000:]}", file=sys.stderr)
             results[label] = (wall, peak, code)
             print(f"  {label:<20} {wall:8.1f} s  {peak / 2**20:8,.0f} MiB peak"
                   + ("" if code == 0 else f"  (exit {code})"), flush=True)

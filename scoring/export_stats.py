@@ -111,16 +111,15 @@ def dta_bytes(responses: Responses, language: str) -> bytes:
     if letter:
         # each distinct value as one shared Python object (a pointer per cell, not a new float
         # per cell: a million respondents' columns would otherwise take 6 GB)
-        known = np.array(sorted(float(c) for c in scale.all_codes), dtype=np.float64)
-        shared = np.array([letter.get(c, float(c)) for c in known] + [np.nan], dtype=object)
-        for k, item in enumerate(inst.item_ids):
+        codes = [float(c) for c in scale.all_codes]
+        shared = np.array([letter.get(c, c) for c in codes] + [np.nan], dtype=object)
+        for item in inst.item_ids:
             column = frame[item].to_numpy(dtype=np.float64)
             if not np.isin(column, list(letter)).any():  # only columns that hold a missing code
                 continue
-            index = np.searchsorted(known, column)
-            index[np.isnan(column) | (index >= len(known))] = len(known)
-            misplaced = (index < len(known)) & (known[np.minimum(index, len(known) - 1)] != column)
-            index[misplaced] = len(known)  # not a scale code: cannot happen after validation
+            index = np.full(len(column), len(codes))  # blank: the NaN at the end of ``shared``
+            for j, code in enumerate(codes):
+                index[column == code] = j
             frame[item] = shared[index]
     with tempfile.TemporaryDirectory(prefix="opm-dta-") as tmp:
         path = Path(tmp) / "responses.dta"

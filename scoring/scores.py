@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -153,19 +154,23 @@ def respondents_wide(scores: Scores, unit_types: tuple[str, ...] = ("area", "gro
     many units there are, the layout SPSS and Stata analyses start from.
     """
     resp = scores.responses
-    table = {"respondent_id": np.asarray(resp.respondent_id, dtype=object),
-             "organisation": np.asarray(resp.organisation, dtype=object),
-             "wave": np.asarray(resp.wave, dtype=object)}
-    for t in unit_types:
-        us = scores.units[t]
-        for k, unit in enumerate(us.units):
-            table[f"{unit}_level"] = np.ascontiguousarray(us.level[:, k])
-    for t in unit_types:
-        us = scores.units[t]
-        if us.frequent is not None:
-            for k, unit in enumerate(us.units):
-                table[f"{unit}_frequent"] = np.ascontiguousarray(us.frequent[:, k])
-    return pd.DataFrame(table)
+    columns = wide_columns(scores, unit_types)
+    per_unit = [scores.units[t].level for t in unit_types]
+    per_unit += [scores.units[t].frequent for t in unit_types
+                 if scores.units[t].frequent is not None]
+    values = [np.asarray(resp.respondent_id, dtype=object),
+              np.asarray(resp.organisation, dtype=object), np.asarray(resp.wave, dtype=object)]
+    values += [np.ascontiguousarray(arr[:, k]) for arr in per_unit for k in range(arr.shape[1])]
+    return pd.DataFrame(dict(zip(columns, values, strict=True)))
+
+
+def wide_columns(scores: Scores, unit_types: Sequence[str]) -> list[str]:
+    """Header of the wide respondents.csv, one definition for the table and its writer."""
+    columns = ["respondent_id", "organisation", "wave"]
+    columns += [f"{u}_level" for t in unit_types for u in scores.units[t].units]
+    columns += [f"{u}_frequent" for t in unit_types if scores.units[t].frequent is not None
+                for u in scores.units[t].units]
+    return columns
 
 
 RESPONDENT_COLUMNS = ("respondent_id", "organisation", "unit_type", "unit", "stage", "n_items",

@@ -35,7 +35,7 @@ import pandas as pd
 
 from instrument.tables import FORMULA_START, neutralise
 
-from .scores import RESPONDENT_COLUMNS, Scores, UnitScores
+from .scores import RESPONDENT_COLUMNS, Scores, UnitScores, wide_columns
 
 DETAIL_LEVELS = {"area": ("area", "group"), "practice": ("area", "group", "practice")}
 BOM = "\ufeff".encode()
@@ -253,15 +253,6 @@ def write_respondents_wide(scores: Scores, out: BinaryIO, detail: str = "area",
         pieces.append(np.broadcast_to(crlf, (m, len(crlf))))
         out.write(_bytes_of(np.concatenate(pieces, axis=1)))
     return n
-
-
-def wide_columns(scores: Scores, unit_types: Sequence[str]) -> list[str]:
-    """Header of the wide respondents.csv (see ``write_respondents_wide``)."""
-    columns = ["respondent_id", "organisation", "wave"]
-    columns += [f"{u}_level" for t in unit_types for u in scores.units[t].units]
-    columns += [f"{u}_frequent" for t in unit_types if scores.units[t].frequent is not None
-                for u in scores.units[t].units]
-    return columns
 
 
 def _fill(block: np.ndarray, col: int, piece: np.ndarray) -> int:
