@@ -1,24 +1,62 @@
 #!/usr/bin/env bash
-# Install everything this project needs on a fresh Debian/Ubuntu machine with Python 3.11+.
-#   bash scripts/install.sh          # runtime: the CJK font for PDFs + the Python package
+# Install everything this project needs on a fresh Debian or Ubuntu machine.
+#   bash scripts/install.sh          # runtime: the CJK font for PDFs + the package in .venv/
 #   bash scripts/install.sh --test   # also: Chromium and poppler for the tests, test extras
-# System packages are installed with apt-get when they are missing (as root, or with sudo).
+#
+# The package goes into a virtual environment at .venv/ (PEP 668: Debian 12 and
+# Ubuntu 23.04+ refuse `pip install` into the system Python), made with the system
+# `python3` (or $PYTHON). Run the tools as .venv/bin/python build.py, or
+# .venv/bin/opm-build / .venv/bin/opm-score.
+# Debian packages (the font; python3-venv when `python3 -m venv` cannot work; Chromium
+# and poppler with --test) are installed with apt-get when missing, as root or with sudo.
+# A second run checks and changes nothing: pip runs again only when setup.cfg,
+# pyproject.toml, the Python or the choice of extras changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+case "${1:-}" in
+  --test) want_test=1 ;;
+  "") ;;
+  -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "install.sh: unknown option '$1' (use --test, or nothing)" >&2; exit 2 ;;
+esac
+
+PY="${PYTHON:-python3}"
+if ! command -v "$PY" >/dev/null; then
+  echo "install.sh: '$PY' not found: install Python 3.11 or newer (Debian: apt-get install python3)" >&2
+  exit 1
+fi
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "install.sh: $("$PY" --version 2>&1) is too old: Python 3.11 or newer is needed" \
+       "(set PYTHON=/path/to/python3.11 to pick another)" >&2
+  exit 1
+fi
+pyver=$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+
+venv_ok() { [ -x .venv/bin/python ] && .venv/bin/python -c 'import sys, pip' >/dev/null 2>&1; }
 
 debs=(fonts-arphic-uming)            # AR PL UMing TW: TrueType CJK font embedded in PDFs
 [ $want_test = 1 ] && debs+=(chromium poppler-utils)   # browser tests; pdftoppm/pdffonts
+# Debian splits venv's ensurepip into python3.X-venv; only ask for it when a venv
+# cannot be made without it.
+if ! venv_ok && ! "$PY" -c 'import ensurepip' >/dev/null 2>&1; then
+  debs+=("python${pyver}-venv")
+fi
 
 missing=()
-for p in "${debs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+if command -v dpkg-query >/dev/null; then
+  for p in "${debs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null; then
-    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    sudo=""
+    if [ "$(id -u)" != 0 ]; then
+      command -v sudo >/dev/null || { echo "install.sh: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+      sudo="sudo"
+    fi
     echo "install.sh: installing Debian packages: ${missing[*]}"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -28,9 +66,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-python3 -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-if [ $want_test = 1 ]; then
-  python3 -m pip install -q --disable-pip-version-check -e '.[test]'
-else
-  python3 -m pip install -q --disable-pip-version-check -e .
+if ! venv_ok; then
+  rm -rf .venv
+  echo "install.sh: making the virtual environment .venv/ with $("$PY" --version 2>&1)"
+  if ! "$PY" -m venv .venv; then
+    rm -rf .venv
+    echo "install.sh: '$PY -m venv' failed; on Debian/Ubuntu install python${pyver}-venv" >&2
+    exit 1
+  fi
+fi
+
+extras=""; [ $want_test = 1 ] && extras="[test]"
+stamp=$( { cat setup.cfg pyproject.toml; echo "$extras"; .venv/bin/python --version; } \
+         | sha256sum | cut -c1-16)
+if [ "$(cat .venv/.opm-installed 2>/dev/null)" != "$stamp" ]; then
+  echo "install.sh: installing the package${extras:+ with test extras} into .venv/"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}"
+  echo "$stamp" > .venv/.opm-installed
 fi

@@ -20,8 +20,8 @@ def first_screen_commands() -> list[str]:
 
 def test_first_screen_has_the_two_commands():
     main, tests = first_screen_commands()
-    assert main.startswith("bash scripts/install.sh && python build.py")
-    assert tests == "bash scripts/install.sh --test && python3 -m pytest"
+    assert main.startswith("bash scripts/install.sh && .venv/bin/python build.py")
+    assert tests == "bash scripts/install.sh --test && .venv/bin/python -m pytest"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert tests in ci.splitlines(), ".ci/run must run exactly the README's test command"
 
@@ -32,7 +32,7 @@ def test_main_command_builds_and_scores_the_demo(tmp_path):
     command = main.split("&&", 1)[1].strip()  # the install step ran already (pytest runs)
     os.symlink(ROOT / "build.py", tmp_path / "build.py")
     os.symlink(ROOT / "scoring", tmp_path / "scoring")
-    result = subprocess.run(command.replace("python ", f"{sys.executable} "), shell=True,
+    result = subprocess.run(command.replace(".venv/bin/python ", f"{sys.executable} "), shell=True,
                             cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "built 6 instruments" in result.stdout
