@@ -96,8 +96,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # --- HTML questionnaire (instrument/html.py) -----------------------------
     # (add HTML_nnn entries here)
     "HTML_001": ("the HTML questionnaire's template files are missing ({detail})",
-                 "run build.py from a checkout of the project, or install it with "
-                 "`pip install -e .` so that the templates/ folder is found"),
+                 "reinstall the package (bash scripts/install.sh, or pip install .): the "
+                 "instrument/templates/ folder ships inside it"),
     # --- PDF questionnaire and follow-ups (instrument/pdf.py) ---------------
     # (add PDF_nnn entries here)
     "PDF_001": ("unknown paper size '{paper}'",

@@ -3,7 +3,7 @@
 The scorer decides whether a stage is achieved with ``achieved``; the gate is
 the same function applied to an area's gate-stage (S) stems. Because of that,
 gating never changes a maturity level. The HTML page carries a JavaScript twin
-of ``achieved`` (templates/questionnaire.js); tests run both on the same answers.
+of ``achieved`` (instrument/templates/questionnaire.js); tests run both on the same answers.
 """
 
 from __future__ import annotations

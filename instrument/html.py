@@ -1,7 +1,7 @@
 """The self-contained HTML questionnaire: one file, no network, live first-tier gating.
 
 ``render`` turns an ``Instrument`` into ``questionnaire.html``. The page is drawn
-by ``templates/questionnaire.html.j2`` from one typed context
+by ``instrument/templates/questionnaire.html.j2`` from one typed context
 (``QuestionnaireContext``); the stylesheet and script (``questionnaire.css``,
 ``questionnaire.js``) are inlined and allowed by a Content-Security-Policy that
 names their SHA-256 hashes and forbids every fetch (``default-src 'none'``).
@@ -18,6 +18,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
+from importlib import resources
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
@@ -31,7 +32,8 @@ from .errors import InstrumentError, Location, problem
 from .gating import required_count
 from .model import Instrument, Label
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# Inside the package, so an installed wheel carries them (found through importlib.resources).
+TEMPLATES = Path(str(resources.files(__package__) / "templates"))
 TEMPLATE = "questionnaire.html.j2"
 ASSETS = (TEMPLATE, "questionnaire.css", "questionnaire.js")
 STORAGE_PREFIX = "opm-questionnaire"
@@ -242,7 +244,7 @@ def _environment(folder: str) -> jinja2.Environment:
 def _asset(name: str, closing: str) -> str:
     text = (TEMPLATES / name).read_text(encoding="utf-8")
     if closing in text.lower():
-        raise ValueError(f"templates/{name} must not contain '{closing}'")
+        raise ValueError(f"instrument/templates/{name} must not contain '{closing}'")
     return text
 
 

@@ -1,6 +1,6 @@
 """The self-contained HTML results report: one file, no network, no script.
 
-``render_html(view)`` fills ``templates/report.html.j2`` from one typed context
+``render_html(view)`` fills ``scoring/templates/report.html.j2`` from one typed context
 (``ReportContext``). Charts are HTML tables with CSS bars (real text, so the
 browser's own CJK font draws the labels and they can be selected and read by a
 screen reader); bar widths and colours are classes, never inline styles, so the
@@ -12,14 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
+from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
-from instrument.html import HTML_LANG, TEMPLATES, csp_hash
+from instrument.html import HTML_LANG, csp_hash
 
 from .report_view import Bars, ReportView
 
+# Inside the package, so an installed wheel carries them (found through importlib.resources).
+TEMPLATES = Path(str(resources.files(__package__) / "templates"))
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
 PALETTE_SIZE = 8  # series colour classes s0..s7 in report.css (Okabe-Ito)
@@ -89,7 +93,7 @@ def _environment() -> jinja2.Environment:
 def _stylesheet() -> str:
     css = (TEMPLATES / STYLESHEET).read_text(encoding="utf-8")
     if "</style" in css.lower():
-        raise ValueError(f"templates/{STYLESHEET} must not contain '</style'")
+        raise ValueError(f"scoring/templates/{STYLESHEET} must not contain '</style'")
     return css
 
 
