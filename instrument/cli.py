@@ -120,7 +120,7 @@ def validate_cmd(files: tuple[Path, ...], bank: str) -> None:
     """Check banks and profiles without building anything.
 
     With no FILES, checks every bundled bank and profile. A file with
-    'practices:' is a bank; any other is a profile, checked against --bank.
+    'stages:' is a bank; one with 'terms:' is a profile, checked against --bank.
     Problems are listed with file:line:column and how to fix them; exit 1 if any.
 
     \b
@@ -153,7 +153,10 @@ def validate_cmd(files: tuple[Path, ...], bank: str) -> None:
 
 
 def _is_bank(text: str) -> bool:
-    return any(line.startswith("practices:") for line in text.splitlines())
+    """Banks declare stages; profiles (which may also have 'practices:') give terms."""
+    lines = text.splitlines()
+    return any(line.startswith("stages:") for line in lines) or not any(
+        line.startswith("terms:") for line in lines)
 
 
 @cli.command("xlsform")

@@ -61,6 +61,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                  "give the rule a value for every scale of the bank"),
     "BANK_011": ("language '{lang}' is not declared by the bank",
                  "use one of {langs}, or add it to 'languages:'"),
+    "BANK_012": ("an example is given for a stem without an {{eg}} slot ({where})",
+                 "put {{eg}} in the stem where the example belongs, or remove the example"),
+    "BANK_013": ("example format: {detail}",
+                 "add e.g. \"example_format: {{zh-TW: '（如{{text}}）', en: ' (e.g. {{text}})'}}\" "
+                 "to the bank; {{text}} stands for the example"),
+    "BANK_014": ("background question: {detail}",
+                 "see 'Background questions' in docs/authoring.md"),
+    "BANK_015": ("stage clause: {detail}",
+                 "write the clause as a Python regular expression, e.g. '依同一套成文.*作法'"),
     # --- profiles -----------------------------------------------------------
     "PROFILE_001": ("profile does not define placeholder '{name}', which bank '{bank}' uses",
                     "add '{name}:' under 'terms:' with a word for each language"),
@@ -77,6 +86,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                     "profile texts may use the bank's placeholders: {known}"),
     "PROFILE_007": ("malformed placeholder in text: {detail}",
                     "write placeholders as {{name}} or {{name:cap}}"),
+    "PROFILE_008": ("unknown {kind} '{id}'{suggestion}",
+                    "use one the bank declares: {known}"),
+    "PROFILE_009": ("an example is given for a stem without an {{eg}} slot ({where})",
+                    "put {{eg}} in the stem (give the whole stem under 'stems:'), or remove the "
+                    "example"),
+    "PROFILE_010": ("declared not applicable, yet also given {keys}",
+                    "a practice or question that is not asked shows no wording: remove {keys}, or "
+                    "remove 'not_applicable:'"),
+    "PROFILE_011": ("every practice is declared not applicable: nothing would be asked",
+                    "keep at least one practice applicable"),
     # --- build --------------------------------------------------------------
     "BUILD_001": ("unknown bank '{name}'{suggestion}",
                   "use one of the bundled banks ({known}) or pass a path to a .yaml file"),

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from .errors import InstrumentError, Location, problem
-from .model import Instrument
+from .model import Instrument, body_hash
 
 MAX_MANIFEST_BYTES = 20_000_000
 
@@ -31,7 +31,8 @@ def load_manifest(path: Path | str) -> Instrument:
     except (KeyError, TypeError, AttributeError, ValueError, IndexError,
             RecursionError) as exc:
         raise InstrumentError([problem("MANIFEST_001", where, detail=f"missing or malformed field {exc}")])
-    if data.get("content_hash") != instrument.content_hash:
+    # the hash of the file's own body, so manifests of every format check alike
+    if data.get("content_hash") != body_hash({k: v for k, v in data.items() if k != "content_hash"}):
         raise InstrumentError([problem("MANIFEST_002", where)])
     return instrument
 

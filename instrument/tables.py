@@ -13,9 +13,8 @@ import zipfile
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from .model import Instrument
+from .model import ID_COLUMNS, BackgroundItem, Instrument
 
-ID_COLUMNS = ("respondent_id", "organisation", "instrument", "wave")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -30,16 +29,26 @@ def neutralise(text: str) -> str:
 
 def header(instrument: Instrument) -> list[str]:
     """The response CSV's columns: the contract between every form and the scorer."""
-    return [*ID_COLUMNS, *instrument.item_ids]
+    return list(instrument.columns)
 
 
 def manifest_json(instrument: Instrument) -> bytes:
     return (json.dumps(instrument.to_manifest(), ensure_ascii=False, indent=2) + "\n").encode()
 
 
+MISSING_NOTE = {"dont_know": " (missing: don't know)", "not_applicable": " (missing: not applicable)"}
+
+
 def value_labels(instrument: Instrument) -> str:
-    return "; ".join(f"{c.code}={c.label}{' (missing)' if c.missing else ''}"
+    return "; ".join(f"{c.code}={c.label}{MISSING_NOTE.get(c.missing, '')}"
                      for c in instrument.scale.codes)
+
+
+def question_values(q: BackgroundItem) -> str:
+    """What a background column holds, for the codebook: codes with labels, or the range."""
+    if q.kind == "single":
+        return "; ".join(f"{c.code}={c.label}" for c in q.choices)
+    return q.describe()
 
 
 def csv_bytes(rows: Iterable[Sequence[object]], bom: bool = True) -> bytes:
@@ -51,9 +60,9 @@ def csv_bytes(rows: Iterable[Sequence[object]], bom: bool = True) -> bytes:
     return (("\ufeff" if bom else "") + buf.getvalue()).encode("utf-8")
 
 
-CODEBOOK_COLUMNS = ["variable", "area", "area_name", "group", "group_name", "practice_code",
-                    "practice", "practice_name", "stage", "stage_name", "text", "values",
-                    "missing_values", "instrument"]
+CODEBOOK_COLUMNS = ["variable", "kind", "area", "area_name", "group", "group_name",
+                    "practice_code", "practice", "practice_name", "stage", "stage_name", "text",
+                    "values", "missing_values", "instrument"]
 
 
 def codebook_rows(instrument: Instrument) -> list[list[object]]:
@@ -64,11 +73,14 @@ def codebook_rows(instrument: Instrument) -> list[list[object]]:
     labels = value_labels(instrument)
     missing = " ".join(map(str, instrument.scale.missing))
     rows: list[list[object]] = [CODEBOOK_COLUMNS]
+    for q in instrument.background:
+        rows.append([q.id, q.kind, "", "", "", "", "", "", "", "", "", q.label,
+                     question_values(q), "", instrument.id])
     for item in instrument.items:
         p = practice[item.practice]
-        rows.append([item.id, item.area, area[item.area], item.group, group[item.group], p.code,
-                     p.id, p.name, item.stage, stage[item.stage], item.text, labels, missing,
-                     instrument.id])
+        rows.append([item.id, "item", item.area, area[item.area], item.group, group[item.group],
+                     p.code, p.id, p.name, item.stage, stage[item.stage], item.text, labels,
+                     missing, instrument.id])
     return rows
 
 
@@ -91,9 +103,16 @@ def spss_syntax(instrument: Instrument) -> bytes:
     lines = [f"* Labels for instrument {instrument.id} ({instrument.language}).",
              "* Import the response CSV with the first row as variable names, then run this file.",
              "VARIABLE LABELS"]
+    for q in instrument.background:
+        lines.append(f"  {q.id} {_sps_quote(q.label[:250])}")
     for item in instrument.items:
         lines.append(f"  {item.id} {_sps_quote(item.id + ' ' + item.text[:240])}")
     lines[-1] += "."
+    for q in instrument.background:
+        if q.kind == "single":
+            lines.append(f"VALUE LABELS {q.id}")
+            lines += [f"  {c.code} {_sps_quote(c.label)}" for c in q.choices]
+            lines[-1] += "."
     lines.append("VALUE LABELS " + instrument.item_ids[0] + " TO " + instrument.item_ids[-1])
     for c in instrument.scale.codes:
         lines.append(f"  {c.code} {_sps_quote(c.label)}")
@@ -128,10 +147,18 @@ def entry_xlsx(instrument: Instrument) -> bytes:
                         errorTitle="Not a scale code",
                         error=f"Enter one of {codes} ({instrument.scale.describe()}), or leave blank.")
     ws.add_data_validation(dv)
-    first = get_column_letter(len(ID_COLUMNS) + 1)
+    first_item = len(ID_COLUMNS) + len(instrument.background) + 1
+    first = get_column_letter(first_item)
     last = get_column_letter(len(cols))
     dv.add(f"{first}2:{last}{ENTRY_ROWS + 1}")
-    for k, item in enumerate(instrument.items, start=len(ID_COLUMNS) + 1):
+    for k, q in enumerate(instrument.background, start=len(ID_COLUMNS) + 1):
+        check = _question_validation(q)
+        ws.add_data_validation(check)
+        column = get_column_letter(k)
+        check.add(f"{column}2:{column}{ENTRY_ROWS + 1}")
+        ws.cell(row=1, column=k).comment = Comment(neutralise(f"{q.label}: {question_values(q)}"),
+                                                   "codebook", width=300, height=120)
+    for k, item in enumerate(instrument.items, start=first_item):
         cell = ws.cell(row=1, column=k)
         cell.comment = Comment(neutralise(item.text), "codebook", width=300, height=120)
     ws.cell(row=1, column=3).comment = Comment(f"Every row: {instrument.id}", "codebook")
@@ -144,6 +171,24 @@ def entry_xlsx(instrument: Instrument) -> bytes:
     book.freeze_panes = "B2"
 
     return save_workbook(wb)
+
+
+def _question_validation(q: BackgroundItem):
+    """The data-entry check of one background column: its codes, its range or its length."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    common = {"allow_blank": True, "showErrorMessage": True, "errorTitle": "Not allowed here",
+              "error": f"{q.id}: {q.describe()}, or leave blank."}
+    if q.kind == "single":
+        codes = ",".join(str(c.code) for c in q.choices)
+        return DataValidation(type="list", formula1=f'"{codes}"', **common)
+    if q.kind == "number":
+        low = -1e9 if q.minimum is None else q.minimum
+        high = 1e9 if q.maximum is None else q.maximum
+        return DataValidation(type="whole" if q.integer else "decimal", operator="between",
+                              formula1=f"{low:g}", formula2=f"{high:g}", **common)
+    return DataValidation(type="textLength", operator="lessThanOrEqual",
+                          formula1=str(q.max_length), **common)
 
 
 def save_workbook(wb) -> bytes:
