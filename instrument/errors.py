@@ -61,14 +61,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                  "give the rule a value for every scale of the bank"),
     "BANK_011": ("language '{lang}' is not declared by the bank",
                  "use one of {langs}, or add it to 'languages:'"),
-    "BANK_012": ("an example is given for a stem without an {{eg}} slot ({where})",
+    "BANK_020": ("an example is given for a stem without an {{eg}} slot ({where})",
                  "put {{eg}} in the stem where the example belongs, or remove the example"),
-    "BANK_013": ("example format: {detail}",
+    "BANK_021": ("example format: {detail}",
                  "add e.g. \"example_format: {{zh-TW: '（如{{text}}）', en: ' (e.g. {{text}})'}}\" "
                  "to the bank; {{text}} stands for the example"),
-    "BANK_014": ("background question: {detail}",
+    "BANK_022": ("background question: {detail}",
                  "see 'Background questions' in docs/authoring.md"),
-    "BANK_015": ("stage clause: {detail}",
+    "BANK_023": ("stage clause: {detail}",
                  "write the clause as a Python regular expression, e.g. '依同一套成文.*作法'"),
     # --- profiles -----------------------------------------------------------
     "PROFILE_001": ("profile does not define placeholder '{name}', which bank '{bank}' uses",
@@ -86,15 +86,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                     "profile texts may use the bank's placeholders: {known}"),
     "PROFILE_007": ("malformed placeholder in text: {detail}",
                     "write placeholders as {{name}} or {{name:cap}}"),
-    "PROFILE_008": ("unknown {kind} '{id}'{suggestion}",
+    "PROFILE_020": ("unknown {kind} '{id}'{suggestion}",
                     "use one the bank declares: {known}"),
-    "PROFILE_009": ("an example is given for a stem without an {{eg}} slot ({where})",
+    "PROFILE_021": ("an example is given for a stem without an {{eg}} slot ({where})",
                     "put {{eg}} in the stem (give the whole stem under 'stems:'), or remove the "
                     "example"),
-    "PROFILE_010": ("declared not applicable, yet also given {keys}",
+    "PROFILE_022": ("declared not applicable, yet also given {keys}",
                     "a practice or question that is not asked shows no wording: remove {keys}, or "
                     "remove 'not_applicable:'"),
-    "PROFILE_011": ("every practice is declared not applicable: nothing would be asked",
+    "PROFILE_023": ("every practice is declared not applicable: nothing would be asked",
                     "keep at least one practice applicable"),
     # --- build --------------------------------------------------------------
     "BUILD_001": ("unknown bank '{name}'{suggestion}",
@@ -223,13 +223,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "CSV_031": ("the workbook unpacks to {size}, more than the limit of {limit}",
                 "a data-entry workbook unpacks to a few MB; check that this is the right file, "
                 "or save the sheet as CSV UTF-8 and score the CSV"),
+    "CSV_040": ("{n} answer(s) to stems or questions that form {form} (profile {profile}) does "
+                "not ask ({items}); ignored",
+                "nothing to do if the row belongs to that form: it does not ask these (they are "
+                "not applicable there); otherwise correct the row's instrument column"),
+    "CSV_041": ("'{value}' is not an answer to '{label}' ({allowed}); left blank",
+                "type one of {allowed}, or leave the cell blank (codebook.csv lists the "
+                "background questions)"),
+    "CSV_042": ("no column for background question{s} {ids}; {it} count{s2} as blank",
+                "nothing to do if the form did not ask {them}; to keep the answers, add the "
+                "column{s} (the full header is in data-entry.csv next to the manifest)"),
+    "CSV_043": ("{rows} name{s} form {form}, which asks {n} stem(s) this file has no column "
+                "for ({items})",
+                "score the file with the manifest of the form it was typed from, or add the "
+                "missing columns (the header is in data-entry.csv next to that manifest)"),
     "SCORE_001": ("no built manifest for instrument '{ident}' under {root}/",
                   "run `python build.py` first, or pass --manifest PATH to the manifest.json "
                   "that came with the questionnaire"),
     "SCORE_002": ("the files do not say which instrument they belong to (no 'instrument' values)",
                   "pass --manifest PATH, e.g. --manifest out/pmbok6/pb-zh-TW/manifest.json"),
-    "SCORE_003": ("the files name {n} instruments: {ids}",
-                  "score each instrument's files separately, each with its own --manifest"),
+    "SCORE_003": ("the files name {n} questionnaires that cannot be scored together: {ids}",
+                  "forms of one bank version, scale and rule score together; score the others "
+                  "separately, each with its own --manifest"),
     "SCORE_004": ("cannot write --out {path}: {detail}",
                   "choose a new or empty folder for --out; the scorer replaces only folders "
                   "it wrote itself"),
@@ -237,6 +252,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                   "use one of the rules of bank {bank}: {known}"),
     "SCORE_006": ("--threshold {value} {detail}",
                   "{fix}"),
+    "SCORE_007": ("'{name}' is not a single-choice background question of this "
+                  "questionnaire{suggestion}",
+                  "group by one of: {known} (codebook.csv lists the background questions)"),
     # --- manifests ----------------------------------------------------------
     "MANIFEST_001": ("cannot read manifest: {detail}",
                      "pass the manifest.json that build.py wrote next to the questionnaire"),

@@ -222,7 +222,7 @@ def _check_clause(value: dict, path: tuple, check: _TextChecker) -> None:
         try:
             re.compile(pattern)
         except re.error as exc:
-            check.out.add("BANK_015", where(check.marks, path + (lang,), check.filename),
+            check.out.add("BANK_023", where(check.marks, path + (lang,), check.filename),
                           detail=f"not a regular expression ({exc})")
 
 
@@ -304,7 +304,7 @@ def _check_practices(data: dict, check: _TextChecker) -> None:
                 continue
             check(example, path)
             if sid in p["stems"] and base + ("stems", sid) not in check.slots:
-                out.add("BANK_012", key_where(marks, path, filename), subject=f"{p['id']}_{sid}",
+                out.add("BANK_020", key_where(marks, path, filename), subject=f"{p['id']}_{sid}",
                         where="the bank's stem")
 
 
@@ -312,7 +312,7 @@ def _check_example_format(data: dict, check: _TextChecker) -> None:
     marks, filename, out = check.marks, check.filename, check.out
     if "example_format" not in data:
         first = min(check.slots, key=lambda path: where(marks, path, filename).line or 0)
-        out.add("BANK_013", where(marks, first, filename), detail="a stem has an {eg} slot but "
+        out.add("BANK_021", where(marks, first, filename), detail="a stem has an {eg} slot but "
                 "the bank has no 'example_format:'")
         return
     for lang in data["languages"]:
@@ -325,10 +325,10 @@ def _check_example_format(data: dict, check: _TextChecker) -> None:
         try:
             names = [f.name for f in subst.fields(fmt)]
         except subst.PlaceholderSyntaxError as exc:
-            out.add("BANK_013", where(marks, path, filename), detail=exc.detail)
+            out.add("BANK_021", where(marks, path, filename), detail=exc.detail)
             continue
         if names != ["text"]:
-            out.add("BANK_013", where(marks, path, filename),
+            out.add("BANK_021", where(marks, path, filename),
                     detail=f"'{fmt}' must hold {{text}} once and no other placeholder")
 
 
@@ -341,7 +341,7 @@ def _check_background(questions: list, base: tuple, check: _TextChecker, data: d
     for i, q in enumerate(questions):
         path = base + (i,)
         if not VARNAME.match(q["id"]) or q["id"] in taken:
-            out.add("BANK_014", where(marks, path + ("id",), filename), subject=q["id"],
+            out.add("BANK_022", where(marks, path + ("id",), filename), subject=q["id"],
                     detail="the id must be a variable name that no item or ID column uses"
                     if q["id"] in taken else "the id is not a valid variable name")
         check(q["label"], path + ("label",))
@@ -359,21 +359,21 @@ def _check_question_kind(q: dict, path: tuple, check: _TextChecker,
     for other, keys in extra.items():
         for key in keys:
             if key in q and other != kind:
-                out.add("BANK_014", key_where(marks, path + (key,), filename), subject=q.get("id", ""),
+                out.add("BANK_022", key_where(marks, path + (key,), filename), subject=q.get("id", ""),
                         detail=f"'{key}' applies to {other} questions, not {kind}")
     if kind == "single":
         if "choices" not in q:
-            out.add("BANK_014", where(marks, path, filename), subject=q.get("id", ""),
+            out.add("BANK_022", where(marks, path, filename), subject=q.get("id", ""),
                     detail="a single-choice question needs 'choices:'")
             return
         codes = [c["code"] for c in q["choices"]]
         for j, c in enumerate(q["choices"]):
             check(c["label"], path + ("choices", j, "label"))
             if c["code"] in codes[:j]:
-                out.add("BANK_014", where(marks, path + ("choices", j, "code"), filename),
+                out.add("BANK_022", where(marks, path + ("choices", j, "code"), filename),
                         subject=q.get("id", ""), detail=f"choice code {c['code']} appears twice")
     if kind == "number" and "minimum" in q and "maximum" in q and q["minimum"] > q["maximum"]:
-        out.add("BANK_014", where(marks, path + ("minimum",), filename), subject=q.get("id", ""),
+        out.add("BANK_022", where(marks, path + ("minimum",), filename), subject=q.get("id", ""),
                 detail=f"minimum {q['minimum']:g} is above maximum {q['maximum']:g}")
 
 
@@ -480,7 +480,7 @@ def _check_terms(data: dict, bank: Bank, check: _TextChecker) -> None:
 def _unknown_key(check: _TextChecker, path: tuple, kind: str, name: str, known: list[str]) -> bool:
     if name in known:
         return False
-    check.out.add("PROFILE_008", key_where(check.marks, path, check.filename), kind=kind, id=name,
+    check.out.add("PROFILE_020", key_where(check.marks, path, check.filename), kind=kind, id=name,
                   suggestion=did_you_mean(name, known), known=", ".join(known[:12])
                   + (", …" if len(known) > 12 else ""))
     return True
@@ -499,7 +499,7 @@ def _check_practice_overrides(data: dict, bank: Bank, check: _TextChecker) -> No
         if "not_applicable" in o:
             check(o["not_applicable"], base + ("not_applicable",))
         if ("not_applicable" in o or practice.area in na_areas) and set(o) - {"not_applicable"}:
-            out.add("PROFILE_010", key_where(marks, base, filename), subject=pid,
+            out.add("PROFILE_022", key_where(marks, base, filename), subject=pid,
                     keys=", ".join(sorted(set(o) - {"not_applicable"})))
         if "note" in o:
             check(o["note"], base + ("note",))
@@ -515,10 +515,10 @@ def _check_practice_overrides(data: dict, bank: Bank, check: _TextChecker) -> No
             has_slot = own in check.slots if sid in o.get("stems", {}) else \
                 any(f.name == SLOT for f in subst.fields(practice.stems[sid][bank.languages[0]]))
             if not has_slot:
-                out.add("PROFILE_009", key_where(marks, path, filename), subject=f"{pid}_{sid}",
+                out.add("PROFILE_021", key_where(marks, path, filename), subject=f"{pid}_{sid}",
                         where="the profile's stem" if sid in o.get("stems", {}) else "the bank's stem")
     if not _asked_any(data, bank):
-        out.add("PROFILE_011", Location(filename, 1, 1))
+        out.add("PROFILE_023", Location(filename, 1, 1))
 
 
 def _asked_any(data: dict, bank: Bank) -> bool:
@@ -547,7 +547,7 @@ def _check_question_overrides(data: dict, bank: Bank, check: _TextChecker) -> No
         if "choices" in o:
             _check_question_kind(o, base, check, kind=question.kind)
         if "not_applicable" in o and set(o) - {"not_applicable"}:
-            check.out.add("PROFILE_010", key_where(check.marks, base, check.filename),
+            check.out.add("PROFILE_022", key_where(check.marks, base, check.filename),
                           subject=qid, keys=", ".join(sorted(set(o) - {"not_applicable"})))
 
 

@@ -30,6 +30,7 @@ from .output import FORMATS, LAYOUTS, check_out, run_files, warnings_text, write
 from .tidy import DETAIL_LEVELS
 from .read import Limits, ReadOptions, peek_instrument_ids, read_files
 from .responses import ReadResult
+from .variants import Variants
 
 METHODS = ("staged", "opm3-binary", "coverage")
 DETAILS = tuple(DETAIL_LEVELS)
@@ -81,10 +82,12 @@ def _input_options(func):
     options = [
         click.argument("files", nargs=-1, required=True,
                        type=click.Path(exists=True, dir_okay=False, path_type=Path)),
-        click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     default=None,
-                     help="The manifest.json of the questionnaire the answers belong to. Default: "
-                          "the built manifest under out/ whose id the files' 'instrument' column "
+        click.option("--manifest", "manifests", multiple=True,
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="The manifest.json of the questionnaire the answers belong to "
+                          "(repeatable: forms of one questionnaire for different organisations, "
+                          "e.g. the PB and the Smart City forms, score together). Default: the "
+                          "built manifests under out/ whose ids the files' 'instrument' column "
                           "names. Example: --manifest out/pmbok6/pb-zh-TW/manifest.json"),
         click.option("--encoding", callback=_encoding, default=None, metavar="ENC",
                      help="Text encoding of the CSV files. Default: detected (UTF-8 with or "
@@ -127,8 +130,8 @@ def cli() -> None:
 
 @cli.command("check")
 @_input_options
-def check_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | None, strict: bool,
-              platform: str | None, max_file_size: int) -> None:
+def check_cmd(files: tuple[Path, ...], manifests: tuple[Path, ...], encoding: str | None,
+              strict: bool, platform: str | None, max_file_size: int) -> None:
     """Validate response files only; write nothing.
 
     Lists every problem with file:row (as the spreadsheet shows it), column and
@@ -141,13 +144,13 @@ def check_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
       python -m scoring check scoring/demo/mistakes.csv
       python -m scoring check big5-export.csv --encoding cp950 --strict
     """
-    instrument = _instrument(files, manifest, encoding)
-    result = _read(files, instrument, encoding, strict, max_file_size, platform)
+    forms = _forms(files, manifests, encoding)
+    result = _read(files, forms, encoding, strict, max_file_size, platform)
     _print_warnings(result)
     r = result.responses
     n_org = len({o for o in r.organisation if o})
     click.echo(f"ok  {_plural(len(r), 'respondent')} in {_plural(n_org, 'organisation')} from "
-               f"{_plural(len(files), 'file')} (instrument {instrument.id})"
+               f"{_plural(len(files), 'file')} (instrument {', '.join(forms.ids)})"
                + (f"; {_plural(len(result.warnings), 'warning')} on stderr"
                   if result.warnings else ""))
 
@@ -178,6 +181,10 @@ def check_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
 @click.option("--detail", type=click.Choice(DETAILS), default="area", show_default=True,
               help="Units in respondents.csv: 'area' = knowledge areas and process groups; "
                    "'practice' adds the 49 practices. Example: --detail practice")
+@click.option("--by", "by", default=None, metavar="QUESTION",
+              help="Group the organisation-level results and the reports by the answers to a "
+                   "single-choice background question instead of by organisation (codebook.csv "
+                   "lists them). Example: --by BG_TRAINING")
 @click.option("--lang", type=click.Choice(("zh-TW", "en")), default=None,
               help="Language of the reports (default: the manifest's). Example: --lang en")
 @click.option("--font", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -186,10 +193,11 @@ def check_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
                    "Example: --font C:/Windows/Fonts/mingliu.ttc")
 @click.option("--paper", type=click.Choice(("A4", "letter")), default="A4", show_default=True,
               help="Paper size of report.pdf. Example: --paper letter")
-def score_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | None, strict: bool,
+def score_cmd(files: tuple[Path, ...], manifests: tuple[Path, ...], encoding: str | None,
+              strict: bool,
               platform: str | None, max_file_size: int, out_dir: Path, method: str, threshold: float | None,
               rule_id: str | None, formats: tuple[str, ...], layout: str, detail: str,
-              lang: str | None, font: Path | None, paper: str) -> None:
+              by: str | None, lang: str | None, font: Path | None, paper: str) -> None:
     """Score response files and write results into --out.
 
     Writes respondents.csv (one row per respondent with each unit's level; tidy
@@ -205,13 +213,16 @@ def score_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
       python -m scoring score returns/*.csv --method coverage --format csv
       python -m scoring score returns.xlsx --threshold 4 --lang en --out results-en/
       python -m scoring score returns/*.csv --respondents long --detail practice
+      python -m scoring score returns/*.csv --by BG_TRAINING --out by-training/
     """
     started = time.perf_counter()
-    instrument = _instrument(files, manifest, encoding)
+    forms = _forms(files, manifests, encoding)
+    instrument = forms.instrument
+    _check_by(instrument, by)
     rule, overrides = _rule(instrument, rule_id, threshold)
     check_out(out_dir)
-    versions = _all_languages(instrument)
-    result = _read(files, instrument, encoding, strict, max_file_size, platform, versions)
+    versions = tuple(v for m in forms.members for v in _all_languages(m))
+    result = _read(files, forms, encoding, strict, max_file_size, platform, versions)
     _print_warnings(result)
     responses = result.responses
     from .methods import compute
@@ -220,14 +231,14 @@ def score_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
     bar = _bar(len(responses), "scoring")
     try:
         scores = compute(responses, method, rule, overrides or None, progress=bar.update,
-                         units=DETAIL_LEVELS[detail])
+                         units=DETAIL_LEVELS[detail], by=by)
     finally:
         bar.close()
     scores = dataclasses.replace(scores, warnings=[*result.warnings, *scores.warnings])
     if lang and lang != instrument.language:
-        other = next((v for v in versions if v.language == lang), None)
-        if other is not None:  # name areas, stages and codes in the report's language
-            scores = scores.relabelled(other)
+        other = [v for v in versions if v.language == lang]
+        if len(other) == len(forms.members):  # name areas, stages and codes in that language
+            scores = scores.relabelled(forms.relabelled(other).instrument)
         else:
             click.echo(f"note: no {lang} version of this questionnaire's bank and profile is "
                        f"bundled; areas, stages and codes keep their {instrument.language} names",
@@ -281,14 +292,14 @@ def _bar(total: int, what: str):
                 disable=not sys.stderr.isatty() or total < 100_000)
 
 
-def _read(files: tuple[Path, ...], instrument: Instrument, encoding: str | None, strict: bool,
+def _read(files: tuple[Path, ...], forms: Variants, encoding: str | None, strict: bool,
           max_file_size: int, platform: str | None = None,
           versions: tuple[Instrument, ...] | None = None) -> ReadResult:
     limits = Limits(max_file_bytes=max_file_size * 1024**2)
+    versions = versions or tuple(v for m in forms.members for v in _all_languages(m))
     options = ReadOptions(encoding=encoding, strict=strict, limits=limits,
-                          progress=sys.stderr.isatty(), platform=platform,
-                          instruments=versions or _all_languages(instrument))
-    return read_files(list(files), instrument, options)
+                          progress=sys.stderr.isatty(), platform=platform, instruments=versions)
+    return read_files(list(files), forms, options)
 
 
 def _all_languages(instrument: Instrument) -> tuple[Instrument, ...]:
@@ -312,26 +323,31 @@ def _print_warnings(result: ReadResult) -> None:
         click.echo(warnings_text(result.warnings), err=True, nl=False)
 
 
-def _instrument(files: tuple[Path, ...], manifest: Path | None, encoding: str | None) -> Instrument:
-    """The instrument from --manifest, or the built manifest the files' ids name."""
-    if manifest is not None:
-        return load_manifest(manifest)
+def _forms(files: tuple[Path, ...], manifests: tuple[Path, ...],
+           encoding: str | None) -> Variants:
+    """The questionnaire(s) from --manifest, or the built manifests the files' ids name.
+
+    Several ids are fine when they are forms of one questionnaire (``Variants.of``
+    refuses the others, naming both).
+    """
+    if manifests:
+        return Variants.of([load_manifest(m) for m in manifests])
     named = peek_instrument_ids(files, encoding)
     where = Location("command line")
     if not named:
         raise InstrumentError([problem("SCORE_002", where)])
-    if len(named) > 1:
-        ids = "; ".join(f"'{i}' ({f}:{r})" for i, (f, r) in sorted(named.items()))
-        raise InstrumentError([problem("SCORE_003", where, n=len(named), ids=ids)])
-    ident = next(iter(named))
     built = find_manifests(MANIFEST_ROOT)
-    if ident not in built:
-        raise InstrumentError([problem("SCORE_001", where, ident=ident, root=MANIFEST_ROOT)])
-    paths = sorted(built[ident], key=_preference)
-    if len(paths) > 1:
-        click.echo(f"using {paths[0]} (one of {len(paths)} manifests of instrument {ident}; "
-                   "pass --manifest to choose another profile or language)", err=True)
-    return load_manifest(paths[0])
+    missing = [i for i in named if i not in built]
+    if missing:
+        raise InstrumentError([problem("SCORE_001", where, ident=missing[0], root=MANIFEST_ROOT)])
+    chosen = []
+    for ident in sorted(named, key=lambda i: named[i]):
+        paths = sorted(built[ident], key=_preference)
+        if len(paths) > 1:
+            click.echo(f"using {paths[0]} (one of {len(paths)} manifests of instrument {ident}; "
+                       "pass --manifest to choose another profile or language)", err=True)
+        chosen.append(load_manifest(paths[0]))
+    return Variants.of(chosen)
 
 
 def _preference(path: Path) -> tuple:
@@ -375,6 +391,17 @@ def _rule(instrument: Instrument, rule_id: str | None,
         rule = dataclasses.replace(rule, threshold=float(threshold))
         overrides["threshold"] = float(threshold)
     return rule, overrides
+
+
+def _check_by(instrument: Instrument, by: str | None) -> None:
+    """--by names a single-choice background question of the questionnaire (exit 2 if not)."""
+    if by is None:
+        return
+    singles = [q.id for q in instrument.background if q.kind == "single"]
+    if by not in singles:
+        msg = problem("SCORE_007", Location("--by"), name=by, suggestion=did_you_mean(by, singles),
+                      known=", ".join(singles) or "none")
+        raise click.BadParameter(f"{msg.message}; {msg.hint}", param_hint="'--by'")
 
 
 def _bundled_bank(bank_id: str):

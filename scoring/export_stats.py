@@ -1,11 +1,13 @@
 """Cleaned responses as SPSS ``.sav`` and Stata ``.dta``, labelled from the codebook.
 
 Both files hold one row per respondent: ``respondent_id``, ``organisation``,
-``wave`` and every item of the instrument as a number (the scale's codes; blank
-cells are system-missing). Variable labels are the item texts, value labels the
-scale's labels. The scale's missing codes (e.g. 9 = don't know) stay 9 in SPSS,
-declared user-missing; Stata has no user-missing numbers, so there they become
-the extended missing values ``.a``, ``.b``, ... with the code's label.
+``wave``, the background answers (single choices as codes with their choice
+labels, numbers, text) and every item of the instrument as a number (the scale's
+codes; blank cells are system-missing). Variable labels are the question and item
+texts, value labels the choices' and the scale's labels. The scale's missing codes
+(8 = no such practice, 9 = don't know) stay 8 and 9 in SPSS, declared user-missing;
+Stata has no user-missing numbers, so there they become the extended missing
+values ``.a``, ``.b``, ... with the code's label.
 
 pyreadstat writes only to a path, so each file goes through a private temporary
 folder and is read back as bytes.
@@ -60,17 +62,32 @@ def _frame(responses: Responses) -> pd.DataFrame:
         "organisation": responses.organisation.astype(str),
         "wave": responses.wave.astype(str),
     })
+    background = pd.DataFrame({q.id: _background_column(responses.answers(q.id), q.kind)
+                               for q in responses.instrument.background})
     # cleaned: answers typed into stems the gate closed are left out, as the scorer ignores them
-    _, not_reached = reached_answers(responses.instrument, responses.values)
+    _, not_reached = reached_answers(responses.instrument, responses.values,
+                                     responses.asked_rows(slice(None)))
     values = np.where(not_reached, np.nan, responses.values)
     items = pd.DataFrame(values, columns=list(responses.instrument.item_ids), copy=False)
-    return pd.concat([ids, items], axis=1)
+    return pd.concat([ids, background, items], axis=1)
+
+
+def _background_column(values: np.ndarray, kind: str) -> np.ndarray:
+    if kind == "text":
+        return np.array(["" if v is None else str(v) for v in values], dtype=object)
+    return np.asarray(values, dtype="float64")
 
 
 def _variable_labels(instrument: Instrument, language: str, **limit: int) -> dict[str, str]:
     labels = dict(ID_LABELS.get(language, ID_LABELS["en"]))
+    labels.update({q.id: q.label for q in instrument.background})
     labels.update({item.id: item.text for item in instrument.items})
     return {k: truncate(v, **limit) for k, v in labels.items()}
+
+
+def _choice_labels(instrument: Instrument, **limit: int) -> dict[str, dict[int, str]]:
+    return {q.id: {c.code: truncate(c.label, **limit) for c in q.choices}
+            for q in instrument.background if q.kind == "single"}
 
 
 def sav_bytes(responses: Responses, language: str) -> bytes:
@@ -89,7 +106,8 @@ def sav_bytes(responses: Responses, language: str) -> bytes:
             _frame(responses), str(path),
             file_label=truncate(f"{inst.bank_title} {inst.id}", chars=64),
             column_labels=_variable_labels(inst, language, utf8_bytes=SAV_VARIABLE_LABEL_BYTES),
-            variable_value_labels={i: values for i in items},
+            variable_value_labels={**{i: values for i in items},
+                                   **_choice_labels(inst, utf8_bytes=SAV_VALUE_LABEL_BYTES)},
             missing_ranges={i: missing for i in items} if missing else None,
             variable_measure={i: "ordinal" for i in items},
             variable_format={i: f"F{width}.0" for i in items},
@@ -127,7 +145,8 @@ def dta_bytes(responses: Responses, language: str) -> bytes:
             frame, str(path),
             file_label=truncate(f"{inst.bank_title} {inst.id}", chars=80),
             column_labels=_variable_labels(inst, language, chars=DTA_VARIABLE_LABEL_CHARS),
-            variable_value_labels={i: labels for i in inst.item_ids},
+            variable_value_labels={**{i: labels for i in inst.item_ids},
+                                   **_choice_labels(inst, chars=DTA_VALUE_LABEL_CHARS)},
             missing_user_values={i: list(letter.values()) for i in inst.item_ids} if letter else None,
         )
         return path.read_bytes()

@@ -56,6 +56,7 @@ from instrument.model import GateRule, Instrument
 
 from . import stats
 from .responses import Responses
+from .levels import NOT_APPLICABLE, consecutive_levels, rated_levels  # noqa: F401
 from .scores import UNIT_TYPES, Scores, UnitScores
 from .stats import classify_coverage
 
@@ -90,33 +91,45 @@ class UnitPlan:
     ends: np.ndarray  # and where it ends (exclusive)
     filled: np.ndarray  # flat indices (unit * stages + stage) of the non-empty unit-stages
 
-    def achieved(self, values_t: np.ndarray, rule: GateRule,
-                 codes: tuple[float, ...] = ()) -> np.ndarray:
-        """units x stages x rows: ``gating.achieved`` on every unit-stage.
+    def achieved(self, values_t: np.ndarray, rule: GateRule, codes: tuple[float, ...] = (),
+                 asked_t: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(achieved, rated), each units x stages x rows: ``gating.judge`` on every unit-stage.
 
         ``values_t`` is item-major (items x rows) with the not-reached treatment
-        already applied (see ``achievement_values``). Each batch of unit-stages with k
-        stems goes to ``gating.achieved`` as one ((m * rows) x k) array, laid out
-        column-major so the rule's row sums run over long contiguous columns. A
-        unit-stage with no stems is not achieved.
+        already applied (see ``achievement_values``); ``asked_t`` (items x rows, or
+        None when every row's form asks every stem) marks the stems of each row's form.
+        Each batch of unit-stages with k stems goes to ``gating.judge`` as one
+        ((m * rows) x k) array. A unit-stage with no stems is neither rated nor achieved.
 
         One-stem unit-stages (every practice) pass exactly when their single code
         passes, so when the scale's ``codes`` are given, ``gating.achieved`` is asked
         once per code and the answer looked up (values that are not among ``codes``
         still go through ``gating.achieved`` one by one): same decisions, a fraction
-        of the work for a million respondents x 196 practice-stages.
+        of the work for a million respondents x 196 practice-stages. Such a set is
+        rated when its stem has a value (or, without a minimum, whenever it is asked).
         """
         rows = values_t.shape[1]
-        out = np.zeros((len(self.units), len(self.stages), rows), dtype=bool)
+        shape = (len(self.units), len(self.stages), rows)
+        out = np.zeros(shape, dtype=bool)
+        rated = np.zeros(shape, dtype=bool)
         for uu, ss, cols in self.batches:
             m, k = cols.shape
             block = values_t[cols.T]  # k x m x rows
+            ask = None if asked_t is None else asked_t[cols.T]
             if k == 1 and codes:
-                out[uu, ss] = _single_stem_achieved(block[0], rule, codes)
+                value = block[0]
+                r = ~np.isnan(value) if rule.min_answered is not None else \
+                    np.ones(value.shape, dtype=bool)
+                if ask is not None:
+                    r &= ask[0]
+                out[uu, ss] = _single_stem_achieved(value, rule, codes) & r
+                rated[uu, ss] = r
                 continue
-            flat = gating.achieved(block.reshape(k, m * rows).T, rule)
-            out[uu, ss] = flat.reshape(m, rows)
-        return out
+            flat_ask = None if ask is None else ask.reshape(k, m * rows).T
+            a, r = gating.judge(block.reshape(k, m * rows).T, rule, flat_ask)
+            out[uu, ss] = a.reshape(m, rows)
+            rated[uu, ss] = r.reshape(m, rows)
+        return out, rated
 
 
 def _single_stem_achieved(values: np.ndarray, rule: GateRule, codes: tuple[float, ...]
@@ -187,45 +200,38 @@ def lowest_code(instrument: Instrument) -> float:
     return float(min(valid))
 
 
-def reached_answers_t(instrument: Instrument, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def reached_answers_t(instrument: Instrument, raw: np.ndarray,
+                      asked: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Item-major substantive answers of reached stems and the not-reached mask.
 
     ``raw`` is rows x ``instrument.item_ids`` with raw codes and NaN blanks (as in
-    ``Responses.values``). Returns ``(clean_t, not_reached_t)``, both items x rows:
-    ``clean_t`` is float64 with NaN for blanks, missing codes (don't know) and
-    not-reached stems (answered-anyway values are dropped: the gate decides);
-    ``not_reached_t`` is True where the stem's area failed the gate
-    (``gating.gate_matrix``) and the stem is not at the gate stage.
+    ``Responses.values``); ``asked`` (rows x items, or None: all) the stems each row's
+    form asks. Returns ``(clean_t, not_reached_t)``, both items x rows:
+    ``clean_t`` is float64 with NaN for blanks, missing codes (don't know, not
+    applicable), stems not asked and not-reached stems (answered-anyway values are
+    dropped: the gate decides); ``not_reached_t`` is True where the stem is asked,
+    its area failed the gate (``gating.gate_matrix``) and it is not at the gate stage.
     """
     raw = np.asarray(raw, dtype="float64")
-    opened = gating.gate_matrix(instrument, raw)  # rows x areas
+    opened = gating.gate_matrix(instrument, raw, asked)  # rows x areas
     clean_t = gating.substantive(np.ascontiguousarray(raw.T), instrument.scale)
     area_index = {a.id: k for k, a in enumerate(instrument.areas)}
     item_area = np.array([area_index[i.area] for i in instrument.items], dtype=np.intp)
     gated = np.array([i.stage != instrument.gate_stage for i in instrument.items], dtype=bool)
     not_reached_t = ~np.ascontiguousarray(opened.T)[item_area] & gated[:, None]
+    if asked is not None:
+        asked_t = np.ascontiguousarray(np.asarray(asked).T)
+        not_reached_t &= asked_t
+        clean_t[~asked_t] = np.nan
     clean_t[not_reached_t] = np.nan
     return clean_t, not_reached_t
 
 
-def reached_answers(instrument: Instrument, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def reached_answers(instrument: Instrument, raw: np.ndarray,
+                    asked: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``reached_answers_t`` laid out respondents x items, like ``Responses.values``."""
-    clean_t, not_reached_t = reached_answers_t(instrument, raw)
+    clean_t, not_reached_t = reached_answers_t(instrument, raw, asked)
     return clean_t.T, not_reached_t.T
-
-
-def consecutive_levels(achieved: np.ndarray) -> np.ndarray:
-    """int8 level: the number of consecutive True values from the first, along axis 1.
-
-    ``achieved`` is units x stages x rows (or any array with stages on axis 1).
-    """
-    running = achieved[:, 0].copy() if achieved.shape[1] else np.zeros(
-        achieved.shape[:1] + achieved.shape[2:], dtype=bool)
-    level = running.astype(np.int8)
-    for s in range(1, achieved.shape[1]):
-        running &= achieved[:, s]
-        level += running
-    return level
 
 
 def achievement_values(clean: np.ndarray, not_reached: np.ndarray, lowest: float) -> np.ndarray:
@@ -282,12 +288,14 @@ class ItemBlock:
     not_reached: np.ndarray  # items x rows bool
     answered: np.ndarray  # items x rows bool: ~isnan(clean)
     filled: np.ndarray  # items x rows float32: clean with 0 for NaN
+    asked: np.ndarray | None = None  # items x rows bool: the stems each row's form asks
 
     @classmethod
-    def of(cls, clean_t: np.ndarray, not_reached_t: np.ndarray) -> ItemBlock:
+    def of(cls, clean_t: np.ndarray, not_reached_t: np.ndarray,
+           asked_t: np.ndarray | None = None) -> ItemBlock:
         answered = ~np.isnan(clean_t)
         filled = np.where(answered, clean_t, 0.0).astype(np.float32)
-        return cls(clean_t, not_reached_t, answered, filled)
+        return cls(clean_t, not_reached_t, answered, filled, asked_t)
 
 
 def _unit_sums(plan: UnitPlan, item_values: np.ndarray) -> np.ndarray:
@@ -321,6 +329,7 @@ def _score_block(plans: Mapping[str, UnitPlan], items: ItemBlock, rule: GateRule
     test_t = achievement_values(items.clean, items.not_reached, lowest)
     answered_f = items.answered.astype(np.float32)
     not_reached_f = items.not_reached.astype(np.float32)
+    asked_f = None if items.asked is None else items.asked.astype(np.float32)
     attained_f = None
     if method == "opm3-binary":
         with np.errstate(invalid="ignore"):
@@ -331,26 +340,59 @@ def _score_block(plans: Mapping[str, UnitPlan], items: ItemBlock, rule: GateRule
         total = _unit_sums(plan, items.filled)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(n > 0, total / n, np.float32(np.nan)).astype(np.float32, copy=False)
-        achieved = plan.achieved(test_t, rule, codes)
+        achieved, rated = plan.achieved(test_t, rule, codes, items.asked)
+        if asked_f is None:
+            applicable = np.broadcast_to((plan.n_items.sum(axis=1) > 0)[:, None],
+                                         (len(plan.units), test_t.shape[1]))
+            n_asked = None
+        else:
+            n_asked = _unit_sums(plan, asked_f)
+            applicable = n_asked.sum(axis=1) > 0
         arrays = {"mean": mean, "n_answered": n.astype(count_dtype),
                   "n_not_reached": _unit_sums(plan, not_reached_f).astype(count_dtype),
-                  "achieved": achieved, "level": consecutive_levels(achieved)}
+                  "achieved": achieved, "rated": rated,
+                  "level": rated_levels(achieved, rated, applicable)}
+        if n_asked is not None:
+            arrays["n_asked"] = n_asked.astype(count_dtype)
         if attained_f is not None:
             arrays["n_attained"] = _unit_sums(plan, attained_f).astype(count_dtype)
         out[unit_type] = arrays
     if method == "coverage":
-        applied = out["practice"]["achieved"][:, gate_index, :].T  # rows x practices
+        practice = out["practice"]
+        applied = practice["achieved"][:, gate_index, :].T  # rows x practices
+        rated = practice["rated"][:, gate_index, :].T
+        asked = (practice["level"] != NOT_APPLICABLE).T
         for unit_type, plan in plans.items():
-            share, frequent = classify_coverage(applied, plan.membership)
+            share, frequent = classify_coverage(applied, plan.membership, rated, asked,
+                                                rule.min_answered)
             out[unit_type]["applied_share"] = np.ascontiguousarray(share.T)
             out[unit_type]["frequent"] = np.ascontiguousarray(frequent.T)
     return out
 
 
 # --------------------------------------------------------------------------- the driver
+def group_labels(responses: Responses, by: str | None) -> np.ndarray:
+    """What the organisation-level results are grouped by: the organisation, or the answer
+    to a single-choice background question (its choice label; '' when not answered)."""
+    if not by:
+        return responses.organisation
+    question = next((q for q in responses.instrument.background if q.id == by), None)
+    if question is None or question.kind != "single":
+        singles = [q.id for q in responses.instrument.background if q.kind == "single"]
+        raise ValueError(f"cannot group by {by!r}: use one of the single-choice background "
+                         f"questions ({', '.join(singles) or 'none'})")
+    labels = {float(c.code): f"{c.code} {c.label}" for c in question.choices}
+    values = np.asarray(responses.answers(by), dtype="float64")
+    table = np.array([*labels.values(), ""], dtype=object)
+    index = np.full(len(values), len(labels), dtype=np.intp)
+    for k, code in enumerate(labels):
+        index[values == code] = k
+    return table[index]
+
+
 def _score(responses: Responses, method: str, rule: GateRule | None,
            overrides: Mapping[str, object] | None, progress: Progress | None,
-           units: tuple[str, ...] = UNIT_TYPES) -> Scores:
+           units: tuple[str, ...] = UNIT_TYPES, by: str | None = None) -> Scores:
     instrument = responses.instrument
     overrides = dict(overrides or {})
     rule = resolve_rule(instrument, rule, overrides)
@@ -365,16 +407,19 @@ def _score(responses: Responses, method: str, rule: GateRule | None,
         raise ValueError(f"Responses.values has shape {values.shape}; expected "
                          f"({n_rows}, {len(instrument.item_ids)}) for instrument {instrument.id}")
 
-    org_names, org_codes = stats.organisation_codes(responses.organisation)
+    org_names, org_codes = stats.organisation_codes(group_labels(responses, by))
     kept = [t for t in UNIT_TYPES if t in units]
-    outputs = {t: _allocate(n_rows, plans[t], method, count_dtype) for t in kept}
+    uniform = responses.forms.uniform
+    outputs = {t: _allocate(n_rows, plans[t], method, count_dtype, uniform) for t in kept}
 
     def work(starts: range) -> stats.Accumulator:
         """Score the blocks starting at ``starts`` into ``outputs`` and a new Accumulator."""
         acc = stats.Accumulator(instrument, plans, len(org_names), method)
         for start in starts:
             stop = min(start + CHUNK_ROWS, n_rows)
-            items = ItemBlock.of(*reached_answers_t(instrument, values[start:stop]))
+            asked = responses.asked_rows(slice(start, stop))
+            items = ItemBlock.of(*reached_answers_t(instrument, values[start:stop], asked),
+                                 None if asked is None else np.ascontiguousarray(asked.T))
             block = _score_block(plans, items, rule, method, lowest, gate_index, count_dtype,
                                  codes)
             for unit_type in kept:
@@ -410,7 +455,7 @@ def _score(responses: Responses, method: str, rule: GateRule | None,
     reliability = stats.reliability_table(acc, org_names)
     return Scores(instrument=instrument, method=method, rule=rule, overrides=overrides,
                   responses=responses, units=units, organisations=organisations,
-                  reliability=reliability, notes=_notes(instrument, method, rule))
+                  reliability=reliability, notes=_notes(instrument, method, rule), by=by or "")
 
 
 def _threads() -> int:
@@ -422,8 +467,8 @@ def _threads() -> int:
     return min(4, available)
 
 
-def _allocate(n_rows: int, plan: UnitPlan, method: str, count_dtype: np.dtype
-              ) -> dict[str, np.ndarray]:
+def _allocate(n_rows: int, plan: UnitPlan, method: str, count_dtype: np.dtype,
+              uniform: bool = True) -> dict[str, np.ndarray]:
     """Per-respondent result arrays, stored rows-last (units x stages x rows).
 
     Blocks are computed rows-last, so each block is one contiguous copy; ``UnitScores``
@@ -434,7 +479,10 @@ def _allocate(n_rows: int, plan: UnitPlan, method: str, count_dtype: np.dtype
               "n_answered": np.empty(shape, dtype=count_dtype),
               "n_not_reached": np.empty(shape, dtype=count_dtype),
               "achieved": np.empty(shape, dtype=bool),
+              "rated": np.empty(shape, dtype=bool),
               "level": np.empty((shape[0], n_rows), dtype=np.int8)}
+    if not uniform:
+        arrays["n_asked"] = np.empty(shape, dtype=count_dtype)
     if method == "opm3-binary":
         arrays["n_attained"] = np.empty(shape, dtype=count_dtype)
     if method == "coverage":
@@ -475,23 +523,30 @@ def _describe(rule: GateRule) -> str:
 # --------------------------------------------------------------------------- public methods
 def staged(responses: Responses, rule: GateRule | None = None,
            overrides: Mapping[str, object] | None = None, *,
-           progress: Progress | None = None, units: tuple[str, ...] = UNIT_TYPES) -> Scores:
+           progress: Progress | None = None, units: tuple[str, ...] = UNIT_TYPES,
+           by: str | None = None) -> Scores:
     """Maturity levels by stage (the default method, for Likert answers).
 
     For every respondent, unit (area, process group, practice) and stage:
 
     1. not reached: if the area's gate-stage (S) stems fail the manifest's rule, the
        area's other stems are not reached, answered or not;
-    2. achieved: ``gating.achieved`` on the unit's stems at that stage, with
-       not-reached stems entered as the lowest substantive code (so they count as
+    2. rated: the unit-stage has at least ``gating.required_answers`` substantive
+       answers (codes other than 8 = no such practice and 9 = don't know; not-reached
+       stems count, as the lowest code); otherwise it is *not rated*, never achieved;
+    3. achieved: rated, and ``gating.judge`` passes on the unit's stems at that stage,
+       with not-reached stems entered as the lowest substantive code (so they count as
        "not achieved", never as missing data that shrinks n);
-    3. level: the number of consecutive achieved stages from S (0–4 on PMBOK-6);
-    4. mean: the mean of the answered reached stems, with ``n_answered`` and
+    4. level: the number of consecutive achieved stages from S (0–4 on PMBOK-6); *not
+       rated* when the stage that breaks the run is not rated; *not applicable* when
+       the respondent's form asks no stem of the unit;
+    5. mean: the mean of the answered reached stems, with ``n_answered`` and
        ``n_not_reached`` beside it (descriptive only).
 
-    Worked example (the bundled PMBOK-6 instrument, agree5, mean rule, threshold 3.5;
-    only the quality area QUA is answered, every other cell is blank; QUA01 is in
-    the planning group, QUA02 executing, QUA03 monitoring & controlling; 9 = 不清楚)::
+    Worked example (the bundled PMBOK-6 instrument, agree5, mean rule, threshold 3.5,
+    min_answered 0.5; only the quality area QUA is answered, every other cell is blank;
+    QUA01 is in the planning group, QUA02 executing, QUA03 monitoring & controlling;
+    9 = 不清楚)::
 
                      QUA01  QUA02  QUA03      QUA01  QUA02  QUA03
         A   S          4      4      5    M     4      3      9
@@ -499,32 +554,39 @@ def staged(responses: Responses, rule: GateRule | None = None,
         B   S          4      3      3    M     5      5      5   (answered anyway)
         C   S          5      2      4    M     4      .      2
 
-    Gate (mean of the QUA S answers >= 3.5): A 13/3 = 4.33 open; B 10/3 = 3.33
-    closed, so B's M, C and I stems of QUA are not reached and B's M answers are
-    ignored; C 11/3 = 3.67 open. Every other area is blank, so its gate fails.
+    Gate (at least 2 of the 3 QUA S stems answered, mean >= 3.5): A 13/3 = 4.33 open;
+    B 10/3 = 3.33 closed, so B's M, C and I stems of QUA are not reached and B's M
+    answers are ignored; C 11/3 = 3.67 open. Every other area is blank: its S stage
+    has no answer, is not rated, and its gate is closed.
 
-    Area QUA:
-      A: S 4.33 yes; M mean of 4, 3 (9 is don't know) = 3.5 yes; C 2.67 no -> level 2
-         (I = 5.0 is achieved but does not count: the stages must be consecutive).
-      B: S 3.33 no -> level 0; M: mean NaN, n_answered 0, n_not_reached 3, not achieved.
-      C: S 3.67 yes; M mean of 4, 2 = 3.0 no -> level 1.
-    Practices (one stem per stage):
-      A: QUA01 S4 M4 C2 -> 2;  QUA02 S4 M3 -> 1;  QUA03 S5 M9 (no answer) -> 1.
+    Area QUA (at least 2 of 3 stems answered for a rating):
+      A: S 4.33 yes; M mean of 4, 3 (9 is don't know; 2 answers) = 3.5 yes; C 2.67 no
+         -> level 2 (I = 5.0 is achieved but does not count: stages must be consecutive).
+      B: S 3.33 no -> level 0; M: 3 not reached = 3 x 1, rated, not achieved.
+      C: S 3.67 yes; M mean of 4, 2 = 3.0 no -> level 1 (C and I: no answers, not rated,
+         but the run already broke at M).
+      Every other area: S not rated -> level not rated (not 0).
+    Practices (one stem per stage, so one answer rates a stage):
+      A: QUA01 S4 M4 C2 -> 2;  QUA02 S4 M3 -> 1;  QUA03 S5 M9 -> M not rated -> not rated.
       B: QUA01 S4, M not reached (counts as 1) -> 1;  QUA02 S3 -> 0;  QUA03 S3 -> 0.
-      C: QUA01 S5 M4 C. (blank) -> 2;  QUA02 S2 -> 0;  QUA03 S4 M2 -> 1.
+      C: QUA01 S5 M4 C blank -> not rated;  QUA02 S2 -> 0;  QUA03 S4 M2 -> 1.
     Process group "planning" (24 practices, one of them QUA01):
-      A: S: QUA01_S = 4 is the only answer -> mean 4.0, achieved. M: QUA01_M = 4 is
-         answered, the 23 other planning M stems lie in closed areas and are not
-         reached: the test sees (4 + 23 x 1) / 24 = 1.125 < 3.5, not achieved, while
-         the reported mean stays 4.0 with n_answered 1, n_not_reached 23 -> level 1.
-      B: S 4.0 achieved; M: all 24 not reached -> level 1.
+      S: only QUA01_S is answered, 1 of the 24 needed 12: not rated, so the group's
+         level is not rated for A, B and C.
+      M for A: QUA01_M = 4 answered and the 23 other planning M stems not reached: 24
+         values, rated; the test sees (4 + 23 x 1) / 24 = 1.125 < 3.5, not achieved,
+         while the reported mean stays 4.0 with n_answered 1, n_not_reached 23.
+    Without a minimum (``min_answered`` None, as in format-1 manifests) every set is
+    rated, and the levels are those of the earlier releases: QUA A 2, B 0, C 1, every
+    other area 0; QUA01 2, 1, 2; QUA03 1, 0, 1; planning 1 for all three.
     """
-    return _score(responses, "staged", rule, overrides, progress, units)
+    return _score(responses, "staged", rule, overrides, progress, units, by)
 
 
 def opm3_binary(responses: Responses, rule: GateRule | None = None,
                 overrides: Mapping[str, object] | None = None, *,
-                progress: Progress | None = None, units: tuple[str, ...] = UNIT_TYPES) -> Scores:
+                progress: Progress | None = None, units: tuple[str, ...] = UNIT_TYPES,
+                by: str | None = None) -> Scores:
     """Percentage of stage-items attained per unit, as in the OPM3 self-assessment.
 
     Made for the yes/no scale (1 = 是, 0 = 否, 9 = 不清楚); the codes come from the
@@ -537,8 +599,8 @@ def opm3_binary(responses: Responses, rule: GateRule | None = None,
     Achieved stages and levels are computed exactly as in ``staged``, so the two
     methods' levels can be compared.
 
-    Worked example (PMBOK-6 compiled with the yes/no scale, mean rule threshold 0.5;
-    area QUA only, every other cell blank)::
+    Worked example (PMBOK-6 compiled with the yes/no scale, mean rule threshold 0.5,
+    min_answered 0.5; area QUA only, every other cell blank)::
 
                      QUA01  QUA02  QUA03      QUA01  QUA02  QUA03
         A   S          1      1      0    M     1      0      9
@@ -546,45 +608,50 @@ def opm3_binary(responses: Responses, rule: GateRule | None = None,
         B   S          0      0      1    M     1      1      1   (answered anyway)
         C   S          9      9      9
 
-    Gate (mean of the answered S codes >= 0.5): A 2/3 open; B 1/3 closed (B's M
-    answers are ignored); C has no substantive S answer: closed.
+    Gate (2 of 3 answered, mean of the answered S codes >= 0.5): A 2/3 open; B 1/3
+    closed (B's M answers are ignored); C has no substantive S answer: not rated, closed.
 
     Attained, area QUA (% of the 3 stems per stage, S / M / C / I):
       A: 66.7 / 33.3 / 0 / 100;  B: 33.3 / 0 / 0 / 0;  C: 0 / 0 / 0 / 0.
     Levels, area QUA: A: S mean 0.67 yes, M mean of 1, 0 = 0.5 yes, C 0 no -> 2;
-      B: S 0.33 no -> 0;  C: S no answer -> 0.
-    Practice QUA01: A: S yes, M yes, C no -> 2;  B: S no -> 0.
+      B: S 0.33 no -> 0;  C: S not rated -> not rated.
+    Practice QUA01: A: S yes, M yes, C no -> 2;  B: S no -> 0;  C: S 9 -> not rated.
     """
-    return _score(responses, "opm3-binary", rule, overrides, progress, units)
+    return _score(responses, "opm3-binary", rule, overrides, progress, units, by)
 
 
 def coverage(responses: Responses, rule: GateRule | None = None,
              overrides: Mapping[str, object] | None = None, *,
-             progress: Progress | None = None, units: tuple[str, ...] = UNIT_TYPES) -> Scores:
+             progress: Progress | None = None, units: tuple[str, ...] = UNIT_TYPES,
+             by: str | None = None) -> Scores:
     """The thesis's classification of how widely practices are applied.
 
     A practice counts as *applied* when its gate-stage (S) stem is achieved under
     the rule (agree5, threshold 3.5: an answer of 4 or 5). A unit (area or process
-    group) is *applied frequently* (應用層面較頻繁) when at least half of its
-    practices are applied (2 x applied >= number of practices), otherwise
-    *sparsely* (較稀少). ``UnitScores.applied_share`` holds the share of the unit's
-    practices applied and ``UnitScores.frequent`` the classification; for a
-    practice they are its own applied flag. Achieved stages and levels are computed
-    exactly as in ``staged``.
+    group) is *applied frequently* (應用層面較頻繁) when at least half of its counted
+    practices are applied (2 x applied >= counted), otherwise *sparsely* (較稀少). A
+    practice counts when the respondent's form asks it and its S stem is rated (has a
+    substantive answer); like a stage, a unit is classified only when at least
+    ``min_answered`` of its asked practices count, otherwise it is not classified
+    (share NaN). ``UnitScores.applied_share`` holds the share of the unit's counted
+    practices applied and ``UnitScores.frequent`` the classification; for a practice
+    they are its own applied flag. Achieved stages and levels are computed exactly as
+    in ``staged``.
 
-    Worked example (PMBOK-6, agree5, threshold 3.5; only the S stems of the cost
-    area COS, 4 practices, are answered; every other cell is blank)::
+    Worked example (PMBOK-6, agree5, threshold 3.5, min_answered 0.5; only the S stems
+    of the cost area COS, 4 practices, are answered; every other cell is blank)::
 
               COS01_S  COS02_S  COS03_S  COS04_S   applied   share  class
         A        4        4        2        2       2 of 4    0.50  frequent (half)
-        B        5        3        3        9       1 of 4    0.25  sparse
+        B        5        3        3        9       1 of 3    0.33  sparse (9: not counted)
         C        4        4        4        5       4 of 4    1.00  frequent
 
-    Every other area: 0 practices applied -> sparse. Process group "planning"
-    (24 practices, COS01–COS03 among them): A 2/24, B 1/24, C 3/24 -> sparse;
-    "monitoring_controlling" (12 practices, COS04 among them): C 1/12 -> sparse.
+    Every other area: no practice counts -> not classified. Process group "planning"
+    (24 practices, COS01–COS03 among them): 3 of 24 count, fewer than the 12 needed ->
+    not classified; "monitoring_controlling" (12 practices, COS04 among them): at most
+    1 counts -> not classified. Practice COS04: A 0.0, B not classified (9), C 1.0.
     """
-    return _score(responses, "coverage", rule, overrides, progress, units)
+    return _score(responses, "coverage", rule, overrides, progress, units, by)
 
 
 METHOD_FUNCTIONS: dict[str, Callable[..., Scores]] = {
@@ -602,7 +669,7 @@ METHOD_SUMMARY = {
 
 def compute(responses: Responses, method: str = DEFAULT_METHOD, rule: GateRule | None = None,
             overrides: dict | None = None, *, progress: Progress | None = None,
-            units: tuple[str, ...] = UNIT_TYPES) -> Scores:
+            units: tuple[str, ...] = UNIT_TYPES, by: str | None = None) -> Scores:
     """Score ``responses`` with a named method (``staged``, ``opm3-binary``, ``coverage``).
 
     ``rule`` is the achievement rule to apply (default: the manifest's, changed by
@@ -611,8 +678,9 @@ def compute(responses: Responses, method: str = DEFAULT_METHOD, rule: GateRule |
     called with the number of respondents scored after each block (for a progress
     bar). ``units`` names the unit types whose per-respondent arrays ``Scores.units``
     keeps (organisation-level results always cover all three): a million respondents'
-    practice results alone take 1.4 GB. Raises ValueError for an unknown method or an
-    incomplete rule.
+    practice results alone take 1.4 GB. ``by`` groups the organisation-level results by
+    a single-choice background question instead of the organisation (e.g. by training).
+    Raises ValueError for an unknown method, an incomplete rule or an unusable ``by``.
     """
     if method not in METHOD_FUNCTIONS:
         raise ValueError(f"unknown scoring method {method!r}; choose one of {', '.join(METHODS)}")
@@ -620,4 +688,5 @@ def compute(responses: Responses, method: str = DEFAULT_METHOD, rule: GateRule |
     if unknown:
         raise ValueError(f"unknown unit type {sorted(unknown)[0]!r}; choose from "
                          f"{', '.join(UNIT_TYPES)}")
-    return METHOD_FUNCTIONS[method](responses, rule, overrides, progress=progress, units=units)
+    return METHOD_FUNCTIONS[method](responses, rule, overrides, progress=progress, units=units,
+                                    by=by)

@@ -52,14 +52,14 @@ import numpy as np
 import pandas as pd
 
 from instrument.errors import Location, did_you_mean
-from instrument.model import Instrument
-from instrument.tables import ID_COLUMNS, header as template_header
+from instrument.model import ID_COLUMNS, Instrument
 
 from .adapters import adapt, detect, native_csv
 from .responses import ReadResult, Responses
-from .validate import (FileTally, ProblemLog, RowBlock, check_patterns, check_rows,
-                       code_mask, codes_from_text, describe_codes, finish_file,
+from .validate import (FileTally, ProblemLog, RowBlock, background_values, check_patterns,
+                       check_rows, code_mask, codes_from_text, describe_codes, finish_file,
                        resolve_duplicates, show_value)
+from .variants import Variants
 
 BOM_UTF8 = codecs.BOM_UTF8
 ZIP_MAGIC = b"PK\x03\x04"
@@ -93,8 +93,9 @@ class ReadOptions:
     instruments: tuple[Instrument, ...] = ()  # the instrument in every language, for labels
 
 
-def read_responses(paths: Sequence[Path], instrument: Instrument, *, encoding: str | None = None,
-                   strict: bool = False, platform: str | None = None,
+def read_responses(paths: Sequence[Path], instrument: Instrument | Variants, *,
+                   encoding: str | None = None, strict: bool = False,
+                   platform: str | None = None,
                    instruments: Sequence[Instrument] = ()) -> ReadResult:
     """Read, merge and validate response files against ``instrument``.
 
@@ -104,40 +105,54 @@ def read_responses(paths: Sequence[Path], instrument: Instrument, *, encoding: s
     warnings into errors. ``platform`` names a survey platform's export layout
     (scoring.adapters.PLATFORMS; default: detected from the header), and
     ``instruments`` the same instrument in other languages, whose labels it may
-    use. Raises ``InstrumentError`` listing every error.
+    use. ``instrument`` may be several forms of one questionnaire (``Variants``):
+    each row is then read against the form its instrument column names.
+    Raises ``InstrumentError`` listing every error.
     """
     return read_files(paths, instrument, ReadOptions(encoding=encoding, strict=strict,
                                                      platform=platform,
                                                      instruments=tuple(instruments)))
 
 
-def read_files(paths: Sequence[Path], instrument: Instrument, options: ReadOptions) -> ReadResult:
+def read_files(paths: Sequence[Path], instrument: Instrument | Variants,
+               options: ReadOptions) -> ReadResult:
     """``read_responses`` with every knob (limits, progress bar)."""
+    variants = instrument if isinstance(instrument, Variants) else Variants.single(instrument)
+    instrument = variants.instrument
     log = ProblemLog(max_shown=options.limits.max_shown)
-    acc = _Accumulator(len(instrument.item_ids))
+    acc = _Accumulator(len(instrument.item_ids), instrument.background_ids)
     acc.reserve(sum(_row_bound(Path(p), options.limits.max_file_bytes) for p in paths))
     for path in paths:
-        _read_one(Path(path), instrument, options, log, acc)
-    ids, org, wave, values, files, rows = acc.arrays()
-    keep = resolve_duplicates(ids, org, wave, values, files, rows, instrument.item_ids, log)
+        _read_one(Path(path), variants, options, log, acc)
+    got = acc.arrays()
+    ids, org, wave, values, files, rows = (got[k] for k in ("id", "org", "wave", "values",
+                                                            "file", "row"))
+    background, variant = got["background"], got["variant"]
+    keep = resolve_duplicates(ids, org, wave, values, files, rows, instrument.item_ids, log,
+                              background)
     if not log.has_errors:
         if not keep.all():
             ids, org, wave, files, rows = ids[keep], org[keep], wave[keep], files[keep], rows[keep]
+            variant = variant[keep]
+            background = {q: v[keep] for q, v in background.items()}
             values = acc.compact(keep)
         if not len(ids):
             where = ", ".join(str(p) for p in paths) or "(no files)"
             log.add("CSV_024", Location(where), detail="no row has a respondent_id and answers")
     if len(ids):  # with errors too, so that one pass lists everything
-        check_patterns(instrument, values, ids, files, rows, log,
-                       keep=None if len(keep) != len(ids) else keep)
+        check_patterns(variants, values, ids, files, rows, log,
+                       keep=None if len(keep) != len(ids) else keep, variant=variant)
     found = log.finish(options.strict)
     responses = Responses(instrument=instrument, respondent_id=ids, organisation=org, wave=wave,
-                          values=values, source_file=files, source_row=rows)
+                          values=values, source_file=files, source_row=rows,
+                          background=background,
+                          variants=None if len(variants.members) == 1 else variants,
+                          variant=None if len(variants.members) == 1 else variant)
     return ReadResult(responses=responses, warnings=found)
 
 
 # --------------------------------------------------------------------------- one file
-def _read_one(path: Path, instrument: Instrument, options: ReadOptions, log: ProblemLog,
+def _read_one(path: Path, variants: Variants, options: ReadOptions, log: ProblemLog,
               acc: "_Accumulator") -> None:
     name = str(path)
     where = Location(name)
@@ -163,9 +178,9 @@ def _read_one(path: Path, instrument: Instrument, options: ReadOptions, log: Pro
         if suffix in (".ods", ".numbers"):
             log.add("CSV_028", where, what=f"a {suffix} file")
             return
-        _read_xlsx(path, name, instrument, options, log, acc)
+        _read_xlsx(path, name, variants, options, log, acc)
         return
-    _read_text(path, name, size, instrument, options, log, acc)
+    _read_text(path, name, size, variants, options, log, acc)
 
 
 def _mb(n: int) -> str:
@@ -331,28 +346,35 @@ def _sniff(header: bytes) -> str:
 # --------------------------------------------------------------------------- header
 @dataclass
 class _Layout:
-    """Where the instrument's columns are in one file."""
+    """Where the instrument's columns are in one file, and which forms its columns fit."""
 
     names: list[str]
     items: list[tuple[int, int]]  # (file column, instrument item index), instrument order
     ids: dict[str, int]  # ID column -> file column
     usable: bool  # respondent_id found: rows can be read
+    background: dict[str, int] = field(default_factory=dict)  # question id -> file column
+    fits: tuple[int, ...] = (0,)  # the forms (Variants.members) whose stems are all columns
+    default: int = 0  # the form of a row whose instrument cell is blank
+    missing: dict[int, list[str]] = field(default_factory=dict)  # form -> its absent stems
 
 
-def _map_header(cells: list[str], instrument: Instrument, name: str, log: ProblemLog,
+def _map_header(cells: list[str], variants: Variants, name: str, log: ProblemLog,
                 limits: Limits) -> _Layout:
+    instrument = variants.instrument
     names = [c.replace("\ufeff", "").strip() for c in cells]
     if not any(names):
         log.add("CSV_006", Location(name, 1), columns=_template_columns(instrument))
         return _Layout([], [], {}, False)
     if len(names) > limits.max_columns:
         log.add("CSV_007", Location(name, 1), n=f"{len(names):,}", limit=f"{limits.max_columns:,}",
-                expected=len(template_header(instrument)))
+                expected=len(instrument.columns))
         return _Layout(names, [], {}, False)
     known = {i: k for k, i in enumerate(instrument.item_ids)}
+    questions = set(instrument.background_ids)
     seen: dict[str, int] = {}
     items: list[tuple[int, int]] = []
     ids: dict[str, int] = {}
+    background: dict[str, int] = {}
     unknown: list[tuple[int, str]] = []
     for col, cell in enumerate(names):
         where = Location(name, 1, col + 1)
@@ -371,40 +393,89 @@ def _map_header(cells: list[str], instrument: Instrument, name: str, log: Proble
             items.append((col, known[cell]))
         elif cell in ID_COLUMNS:
             ids[cell] = col
+        elif cell in questions:
+            background[cell] = col
         else:
             unknown.append((col, cell))
-    present = {i for _, i in items}
-    missing = [i for k, i in enumerate(instrument.item_ids) if k not in present]
+    present = {instrument.item_ids[i] for _, i in items}
     unknown_names = [u for _, u in unknown]
     for col, cell in unknown:
         log.add("CSV_010", Location(name, 1, col + 1), name=show_value(cell),
-                suggestion=_suggest(cell, [*missing, *ID_COLUMNS]))
+                suggestion=_suggest(cell, [*instrument.item_ids, *ID_COLUMNS,
+                                           *instrument.background_ids]))
     if REQUIRED_ID not in ids:
         log.add("CSV_009", Location(name, 1), what="column 'respondent_id'",
                 suggestion=_suggest(REQUIRED_ID, unknown_names),
                 fix="add a respondent_id column (one id per respondent); copy the header row "
                     "from data-entry.csv next to the manifest")
-    gate_only = [i.id for i in instrument.items if i.stage == instrument.gate_stage]
-    if missing and set(gate_only) <= {instrument.item_ids[i] for i in present} and all(
-            instrument.item(m).stage != instrument.gate_stage for m in missing):
-        # a wave-1 paper file typed with only the gate-stage columns: the rest are blank
-        log.add("CSV_030", Location(name, 1), n=len(present), stage=instrument.gate_stage,
-                missing=len(missing))
-        missing = []
-    if missing:
-        fix = ("copy the header row from data-entry.csv next to the manifest; item columns may "
-               "be left blank but must be there")
-        if len(missing) <= 10:
-            for item in missing:
-                log.add("CSV_009", Location(name, 1), what=f"column '{item}'",
-                        suggestion=_suggest(item, unknown_names), fix=fix)
-        else:
-            listed = ", ".join(missing[:6]) + ", \u2026"
-            log.add("CSV_009", Location(name, 1),
-                    what=f"{len(missing)} of the instrument's {len(instrument.item_ids)} item "
-                         f"columns ({listed})", suggestion="", fix=fix)
+    fits, default, absent = _fit(variants, present, name, log)
+    if not fits:
+        _report_missing(absent[default], instrument, unknown_names, name, log)
+    else:
+        _report_missing_background(variants, fits, background, name, log)
     items.sort(key=lambda t: t[1])
-    return _Layout(names, items, ids, REQUIRED_ID in ids)
+    return _Layout(names, items, ids, REQUIRED_ID in ids, background, tuple(fits) or (default,),
+                   default, absent)
+
+
+def _fit(variants: Variants, present: set[str], name: str,
+         log: ProblemLog) -> tuple[list[int], int, dict[int, list[str]]]:
+    """The forms whose stems are all columns of the file (a wave-1 file: whose gate-stage
+    stems are), the form a blank instrument cell means (the largest that fits), and each
+    form's absent stems."""
+    absent: dict[int, list[str]] = {}
+    fits: list[int] = []
+    wave1: list[int] = []
+    for k, member in enumerate(variants.members):
+        missing = [i for i in member.item_ids if i not in present]
+        absent[k] = missing
+        if not missing:
+            fits.append(k)
+            continue
+        gate = member.gate_stage
+        if all(member.item(m).stage != gate for m in missing) and any(
+                i.stage == gate for i in member.items):
+            wave1.append(k)
+    if not fits and wave1:
+        # a wave-1 paper file typed with only the gate-stage columns: the rest are blank
+        k = max(wave1, key=lambda j: len(variants.members[j].item_ids))
+        member = variants.members[k]
+        log.add("CSV_030", Location(name, 1), n=len(member.item_ids) - len(absent[k]),
+                stage=member.gate_stage, missing=len(absent[k]))
+        fits = wave1
+    if not fits:
+        default = min(absent, key=lambda j: len(absent[j]))
+        return [], default, absent
+    default = max(fits, key=lambda j: (len(variants.members[j].item_ids) - len(absent[j]), -j))
+    return fits, default, absent
+
+
+def _report_missing(missing: list[str], instrument: Instrument, unknown_names: list[str],
+                    name: str, log: ProblemLog) -> None:
+    fix = ("copy the header row from data-entry.csv next to the manifest; item columns may "
+           "be left blank but must be there")
+    if len(missing) <= 10:
+        for item in missing:
+            log.add("CSV_009", Location(name, 1), what=f"column '{item}'",
+                    suggestion=_suggest(item, unknown_names), fix=fix)
+    else:
+        listed = ", ".join(missing[:6]) + ", \u2026"
+        log.add("CSV_009", Location(name, 1),
+                what=f"{len(missing)} of the instrument's {len(instrument.item_ids)} item "
+                     f"columns ({listed})", suggestion="", fix=fix)
+
+
+def _report_missing_background(variants: Variants, fits: list[int], background: dict[str, int],
+                               name: str, log: ProblemLog) -> None:
+    """A warning when a question the file's form asks has no column (older sheets)."""
+    asked = [q for q in variants.instrument.background_ids
+             if any(q in variants.members[k].background_ids for k in fits)]
+    gone = [q for q in asked if q not in background]
+    if gone:
+        many = len(gone) > 1
+        log.add("CSV_042", Location(name, 1), ids=", ".join(gone), s="s" if many else "",
+                s2="" if many else "s", it="they" if many else "it",
+                them="them" if many else "it")
 
 
 def _suggest(word: str, choices: list[str]) -> str:
@@ -415,13 +486,26 @@ def _suggest(word: str, choices: list[str]) -> str:
 
 
 def _template_columns(instrument: Instrument) -> str:
-    cols = template_header(instrument)
+    cols = instrument.columns
     return ", ".join(cols[:6]) + ", \u2026"
 
 
 # --------------------------------------------------------------------------- text files
-def _read_text(path: Path, name: str, size: int, instrument: Instrument, options: ReadOptions,
+def _take(rows: RowBlock, variants: Variants, layout: _Layout, log: ProblemLog,
+          tally: FileTally, acc: "_Accumulator", in_place: bool = False) -> None:
+    """Check a block of rows and keep its respondents (values, ids, background, form)."""
+    keep = check_rows(rows, variants, log, tally, layout.default)
+    unfit = ~np.isin(rows.variant, layout.fits) & keep
+    for k in np.unique(rows.variant[unfit]):
+        hit = rows.rows[unfit & (rows.variant == k)]
+        entry = tally.unfit.setdefault(int(k), [int(hit[0]), 0])
+        entry[1] += len(hit)
+    acc.add(rows, keep, in_place, background_values(rows, variants, log))
+
+
+def _read_text(path: Path, name: str, size: int, variants: Variants, options: ReadOptions,
                log: ProblemLog, acc: "_Accumulator") -> None:
+    instrument = variants.instrument
     limits = options.limits
     codec = _detect_encoding(path, name, options.encoding, log, limits.block_bytes)
     if codec is None:
@@ -460,18 +544,19 @@ def _read_text(path: Path, name: str, size: int, instrument: Instrument, options
                 return
             with _csv_field_limit(limits.max_row_bytes):
                 table = [cells, *csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-            adapted = adapt(table, platform, options.instruments or (instrument,), name)
+            adapted = adapt(table, platform, options.instruments or variants.members, name)
             log.take(adapted.problems)
             if any(p.severity == "error" for p in adapted.problems):
                 return
             cells, delimiter = adapted.header, ","
             next_row = (adapted.row_numbers or [2])[0]
             rest, blocks = native_csv(adapted.rows), iter(())
-        layout = _map_header(cells, instrument, name, log, limits)
+        layout = _map_header(cells, variants, name, log, limits)
         if not layout.usable:
             if layout.names and REQUIRED_ID not in layout.names:
                 _header_lower_down(rest, delimiter, name, log)
             return
+        tally.missing = layout.missing
         reader = _BlockReader(layout, delimiter, instrument, name, log, limits,
                               _codec_name(options.encoding, codec))
         pending = [rest] if rest else []
@@ -494,8 +579,7 @@ def _read_text(path: Path, name: str, size: int, instrument: Instrument, options
                 parsed_next = reader.parse_ahead(pool, following)
                 rows, in_place = reader.read(block, next_row, acc, parsed)
                 next_row += len(rows.rows)
-                keep = check_rows(rows, instrument, log, tally)
-                acc.add(rows, keep, in_place)
+                _take(rows, variants, layout, log, tally, acc, in_place)
                 bar.update(consumed[0] - bar.n)
                 block, parsed = following, parsed_next
         if isinstance(block, UnicodeDecodeError):
@@ -508,7 +592,7 @@ def _read_text(path: Path, name: str, size: int, instrument: Instrument, options
         log.add("CSV_023", Location(name, next_row), limit=_mb(limits.max_row_bytes))
     finally:
         bar.close()
-    finish_file(tally, instrument, log)
+    finish_file(tally, variants, log)
 
 
 def _codec_name(forced: str | None, codec: str) -> str:
@@ -580,7 +664,8 @@ class _BlockReader:
         self.item_cols = [f"c{src}" for src, _ in layout.items]
         self.item_dst = np.array([dst for _, dst in layout.items], dtype=np.int64)
         self.id_cols = {k: f"c{v}" for k, v in layout.ids.items()}
-        self.used = [*self.item_cols, *self.id_cols.values()]
+        self.bg_cols = {q: f"c{v}" for q, v in layout.background.items()}
+        self.used = [*self.item_cols, *self.id_cols.values(), *self.bg_cols.values()]
         self.fast_dtypes = {c: object for c in self.columns}
         self.fast_dtypes.update({c: "float64" for c in self.item_cols})
         self.text_dtypes = {c: object for c in self.columns}
@@ -590,6 +675,7 @@ class _BlockReader:
             pa = self.arrow[0]
             self.arrow_types = {c: pa.int8() for c in self.item_cols}
             self.arrow_types.update({c: pa.string() for c in self.id_cols.values()})
+            self.arrow_types.update({c: pa.string() for c in self.bg_cols.values()})
             # int8 code (as its unsigned byte) -> is it one of the scale's codes?
             self.int8_ok = np.zeros(256, dtype=bool)
             self.int8_ok[np.array(instrument.scale.all_codes, dtype=np.int8).view(np.uint8)] = True
@@ -697,6 +783,11 @@ class _BlockReader:
                                          unique=key == REQUIRED_ID))
             if ids[key] is None:
                 return None
+        background = {}
+        for q, col in self.bg_cols.items():
+            background[q] = _clean_text(columns[col], self.limits.max_cell_chars)
+            if background[q] is None:
+                return None
         values = acc.scratch(n)  # columns go straight into the result matrix
         if not self.whole:
             values[:] = np.nan
@@ -717,7 +808,11 @@ class _BlockReader:
         del columns
         return RowBlock(self.name, np.arange(first_row, first_row + n, dtype=np.int64),
                         ids["respondent_id"], ids["organisation"], ids["instrument"], ids["wave"],
-                        values)
+                        values, background, self.bg_columns)
+
+    @property
+    def bg_columns(self) -> dict[str, int]:
+        return {q: v + 1 for q, v in self.layout.background.items()}
 
     # ---- slow path
     def _slow(self, block: bytes, first_row: int) -> RowBlock:
@@ -745,7 +840,7 @@ class _BlockReader:
             self.log.add("CSV_022", Location(self.name, first_row + max(n - 1, 0)))
         return cells_to_block(matrix, n, first_row, self.name, self.item_cols, self.item_dst,
                               self.id_cols, self.layout.names, self.instrument, self.log,
-                              self.limits)
+                              self.limits, self.bg_cols)
 
     def _csv_module(self, text: str, first_row: int) -> tuple[dict[str, np.ndarray], int]:
         """Python's csv reader: exact cell counts per row, NUL bytes allowed."""
@@ -828,7 +923,7 @@ def _show_delimiter(delimiter: str) -> str:
 def cells_to_block(matrix: dict[str, np.ndarray], n: int, first_row: int, name: str,
                    item_cols: list[str], item_dst: np.ndarray, id_cols: dict[str, str],
                    names: list[str], instrument: Instrument, log: ProblemLog,
-                   limits: Limits) -> RowBlock:
+                   limits: Limits, bg_cols: dict[str, str] | None = None) -> RowBlock:
     """Text cells (None = blank) -> a RowBlock, reporting each bad cell with its text."""
     rows = np.arange(first_row, first_row + n, dtype=np.int64)
     values = np.full((n, len(instrument.item_ids)), np.nan)
@@ -856,12 +951,7 @@ def cells_to_block(matrix: dict[str, np.ndarray], n: int, first_row: int, name: 
         values[:, dst] = numbers
         for k in bad:
             cell_problem(int(k), col, str(column[k]))
-    ids: dict[str, np.ndarray] = {}
-    for key in ID_COLUMNS:
-        col = id_cols.get(key)
-        if col is None:
-            ids[key] = np.full(n, "", dtype=object)
-            continue
+    def text_column(col: str) -> np.ndarray:
         out = np.empty(n, dtype=object)
         for k, cell in enumerate(matrix[col]):
             text = cell.strip() if isinstance(cell, str) else ""
@@ -869,7 +959,11 @@ def cells_to_block(matrix: dict[str, np.ndarray], n: int, first_row: int, name: 
                 cell_problem(k, col, text)
                 text = ""
             out[k] = text
-        ids[key] = out
+        return out
+
+    ids = {key: text_column(id_cols[key]) if key in id_cols else np.full(n, "", dtype=object)
+           for key in ID_COLUMNS}
+    background = {q: text_column(col) for q, col in (bg_cols or {}).items()}
     found.sort(key=lambda t: (t[0], t[1]))
     for r, c, code, fields in found:
         if not code:
@@ -878,16 +972,18 @@ def cells_to_block(matrix: dict[str, np.ndarray], n: int, first_row: int, name: 
         log.add(code, Location(name, int(rows[r])), subject=f"column '{show_value(names[c])}'",
                 **fields)
     return RowBlock(name, rows, ids["respondent_id"], ids["organisation"], ids["instrument"],
-                    ids["wave"], values)
+                    ids["wave"], values, background,
+                    {q: int(col[1:]) + 1 for q, col in (bg_cols or {}).items()})
 
 
 # --------------------------------------------------------------------------- xlsx
 XLSX_BATCH = 5_000
 
 
-def _read_xlsx(path: Path, name: str, instrument: Instrument, options: ReadOptions,
+def _read_xlsx(path: Path, name: str, variants: Variants, options: ReadOptions,
                log: ProblemLog, acc: "_Accumulator") -> None:
     """The 'data' sheet of a data-entry workbook (openpyxl, read-only, values not formulas)."""
+    instrument = variants.instrument
     limits = options.limits
     unpacked = _unpacked_size(path)
     if unpacked is not None and unpacked > limits.max_file_bytes:  # a zip bomb, or not ours
@@ -916,15 +1012,17 @@ def _read_xlsx(path: Path, name: str, instrument: Instrument, options: ReadOptio
             log.add("CSV_025", Location(name), detail=_exc_text(exc))
             return
         cells = [_xlsx_text(c) or "" for c in (header or ())]
-        layout = _map_header(cells, instrument, name, log, limits)
+        layout = _map_header(cells, variants, name, log, limits)
         if not layout.usable:
             return
         width = len(layout.names)
         item_cols = [f"c{src}" for src, _ in layout.items]
         item_dst = np.array([dst for _, dst in layout.items], dtype=np.int64)
         id_cols = {k: f"c{v}" for k, v in layout.ids.items()}
-        wanted = sorted({src for src, _ in layout.items} | set(layout.ids.values()))
-        tally = FileTally(name)
+        bg_cols = {q: f"c{v}" for q, v in layout.background.items()}
+        wanted = sorted({src for src, _ in layout.items} | set(layout.ids.values())
+                        | set(layout.background.values()))
+        tally = FileTally(name, missing=layout.missing)
         next_row = 2
         batch: list[tuple] = []
         sheet = f"{name}[{ws.title}]" if ws.title != "data" else name
@@ -935,9 +1033,9 @@ def _read_xlsx(path: Path, name: str, instrument: Instrument, options: ReadOptio
             matrix = {f"c{k}": np.array([_xlsx_text(r[k]) if k < len(r) else None
                                          for r in batch], dtype=object) for k in wanted}
             block = cells_to_block(matrix, n, next_row, sheet, item_cols, item_dst, id_cols,
-                                   layout.names, instrument, log, limits)
+                                   layout.names, instrument, log, limits, bg_cols)
             next_row += n
-            acc.add(block, check_rows(block, instrument, log, tally))
+            _take(block, variants, layout, log, tally, acc)
             batch.clear()
 
         try:
@@ -950,7 +1048,7 @@ def _read_xlsx(path: Path, name: str, instrument: Instrument, options: ReadOptio
         if batch:
             flush()
         tally.file = sheet
-        finish_file(tally, instrument, log)
+        finish_file(tally, variants, log)
     finally:
         wb.close()
 
@@ -999,12 +1097,14 @@ class _Accumulator:
     methods, which work item-major, get their transposes cheaply.
     """
 
-    def __init__(self, n_items: int):
+    def __init__(self, n_items: int, questions: Sequence[str] = ()):
         self.n_items = n_items
         self.buf = np.empty((0, n_items), dtype=VALUE_DTYPE, order="F")
         self.n = 0
-        self.parts: dict[str, list[np.ndarray]] = {k: [] for k in
-                                                   ("id", "org", "wave", "file", "row")}
+        self.questions = tuple(questions)
+        self.parts: dict[str, list[np.ndarray]] = {
+            k: [] for k in ("id", "org", "wave", "file", "row", "variant",
+                            *(f"bg:{q}" for q in self.questions))}
 
     def reserve(self, rows: int) -> None:
         """Room for ``rows`` more rows."""
@@ -1022,8 +1122,10 @@ class _Accumulator:
             self._grow(max(self.n + rows, int(len(self.buf) * 1.5) + 1024))
         return self.buf[self.n:self.n + rows]
 
-    def add(self, block: RowBlock, keep: np.ndarray, in_place: bool = False) -> None:
-        """Keep the rows of ``block`` marked in ``keep``; ``in_place``: values are in scratch."""
+    def add(self, block: RowBlock, keep: np.ndarray, in_place: bool = False,
+            background: dict[str, np.ndarray] | None = None) -> None:
+        """Keep the rows of ``block`` marked in ``keep``; ``in_place``: values are in scratch.
+        ``background``: the block's background values (``validate.background_values``)."""
         k = int(keep.sum())
         if in_place:
             if k != len(keep):
@@ -1041,16 +1143,25 @@ class _Accumulator:
         self.parts["wave"].append(block.wave[keep])
         self.parts["file"].append(np.full(k, block.file, dtype=object))
         self.parts["row"].append(block.rows[keep])
+        variant = block.variant if block.variant is not None else np.zeros(len(keep), np.int8)
+        self.parts["variant"].append(variant[keep])
+        for q in self.questions:
+            values = (background or {}).get(q)
+            self.parts[f"bg:{q}"].append(values[keep] if values is not None
+                                         else np.full(k, np.nan))
 
-    def arrays(self) -> tuple[np.ndarray, ...]:
-        """(ids, organisations, waves, values, files, rows) of the rows kept."""
+    def arrays(self) -> dict[str, object]:
+        """The rows kept: 'id', 'org', 'wave', 'values', 'file', 'row', 'variant' arrays and
+        'background' (question id -> values)."""
 
         def cat(key: str, dtype) -> np.ndarray:
             parts = self.parts[key]
             return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
 
-        return (cat("id", object), cat("org", object), cat("wave", object), self.buf[:self.n],
-                cat("file", object), cat("row", np.int64))
+        return {"id": cat("id", object), "org": cat("org", object), "wave": cat("wave", object),
+                "values": self.buf[:self.n], "file": cat("file", object),
+                "row": cat("row", np.int64), "variant": cat("variant", np.int8),
+                "background": {q: cat(f"bg:{q}", object) for q in self.questions}}
 
     def compact(self, keep: np.ndarray, chunk: int = 65_536) -> np.ndarray:
         """Drop rows in place (a row only ever moves towards the start)."""

@@ -61,6 +61,11 @@ TEXT: dict[str, dict[str, str]] = {
                          "括號內為填答者個人等級的中位數。欄首為組織名稱與填答人數。",
         "groups_note": "同上表，依過程組彙整；括號內為填答者個人等級的中位數。",
         "median": "填答者等級中位數",
+        "not_rated": "未評等",
+        "not_applicable": "不適用",
+        "status_note": "「未評等」：該階段有實質作答（不含「不清楚」與「無此作法」）的題目不到規定比例，無法判定；"
+                       "「不適用」：該組織的問卷不含此項目。兩者都不是 0 級。",
+        "by": "分組依據",
         "frequent": "頻繁",
         "sparse": "稀少",
         "alpha_note": "各知識領域 × 階段題組的 Cronbach's α；0.70 以上通常視為信度可接受。",
@@ -76,7 +81,8 @@ TEXT: dict[str, dict[str, str]] = {
         "compare": "組織並列比較",
         "compare_note": "每一知識領域中，各組織的成熟度等級並列（順序同圖例），數字標於長條旁。",
         "heatmap": "{n} 項子流程 × {k} 階段：達成該階段的填答者比例（%）",
-        "heatmap_note": "每格為該組織填答者中達成該子流程該階段者的百分比（未作答或因分流略過者計為未達成）。顏色分五級：0–19、20–39、40–59、60–79、80–100。",
+        "heatmap_note": "每格為該組織可評等的填答者中達成該子流程該階段者的百分比（因分流略過者計為未達成；未作答、"
+                        "「不清楚」或「無此作法」者未評等，不列入分母）。顏色分五級：0–19、20–39、40–59、60–79、80–100。",
         "part": "（第 {i}／{n} 表）",
         "groups": "各過程組的成熟度等級",
         "statistics": "一致性與信度",
@@ -101,6 +107,7 @@ TEXT: dict[str, dict[str, str]] = {
                            "一知識領域中至少半數子流程有應用者為「應用層面較頻繁」，否則為「較稀少」。",
         "rule_mean": "該階段題目（不含「{missing}」）的平均分數 ≥ {threshold}",
         "rule_count": "該階段題目中至少 {share} 的回答為 {min_code} 以上",
+        "rule_minimum": "；且至少 {share} 的題目有實質作答，否則為「未評等」",
         "threshold": "門檻值",
     },
     "en": {
@@ -132,6 +139,12 @@ TEXT: dict[str, dict[str, str]] = {
         "groups_note": "As above, by process group; in brackets the median of the respondents' "
                        "levels.",
         "median": "median of respondents' levels",
+        "not_rated": "not rated",
+        "not_applicable": "n/a",
+        "status_note": "“not rated”: too few of the stage's stems have a substantive answer "
+                       "(don't know and no-such-practice answers excluded) to judge it; “n/a”: "
+                       "the organisation's form does not ask this unit. Neither is level 0.",
+        "by": "Grouped by",
         "frequent": "frequent",
         "sparse": "sparse",
         "alpha_note": "Cronbach's alpha of each knowledge area x stage block of stems; 0.70 or "
@@ -150,9 +163,10 @@ TEXT: dict[str, dict[str, str]] = {
         "compare_note": "For each knowledge area, the organisations' maturity levels side by side "
                         "(in legend order), with the number beside each bar.",
         "heatmap": "{n} practices × {k} stages: share of respondents achieving (%)",
-        "heatmap_note": "Each cell is the percentage of the organisation's respondents who achieve "
-                        "the practice at that stage (stems left blank or skipped by gating count "
-                        "as not achieved). Five shades: 0–19, 20–39, 40–59, 60–79, 80–100.",
+        "heatmap_note": "Each cell is the percentage of the organisation's rated respondents who "
+                        "achieve the practice at that stage (stems skipped by gating count as not "
+                        "achieved; blank, don't-know and no-such-practice answers are not rated "
+                        "and left out). Five shades: 0–19, 20–39, 40–59, 60–79, 80–100.",
         "part": " (table {i} of {n})",
         "groups": "Maturity level by process group",
         "statistics": "Agreement and reliability",
@@ -183,6 +197,8 @@ TEXT: dict[str, dict[str, str]] = {
         "rule_mean": "the mean of the stage's stems (excluding “{missing}”) is at least "
                      "{threshold}",
         "rule_count": "at least {share} of the stage's stems are answered {min_code} or higher",
+        "rule_minimum": "; and at least {share} of the stems have a substantive answer, "
+                        "otherwise the stage is “not rated”",
         "threshold": "threshold",
     },
 }
@@ -347,8 +363,12 @@ class _Marks:
 def rule_text(rule: GateRule, instrument: Instrument, text: Mapping[str, str]) -> str:
     missing = text["list_sep"].join(c.label for c in instrument.scale.codes if c.missing)
     if rule.kind == "mean":
-        return text["rule_mean"].format(missing=missing, threshold=f"{rule.threshold:g}")
-    return text["rule_count"].format(share=f"{(rule.share or 0):.0%}", min_code=rule.min_code)
+        out = text["rule_mean"].format(missing=missing, threshold=f"{rule.threshold:g}")
+    else:
+        out = text["rule_count"].format(share=f"{(rule.share or 0):.0%}", min_code=rule.min_code)
+    if rule.min_answered is not None:
+        out += text["rule_minimum"].format(share=f"{rule.min_answered:.0%}")
+    return out
 
 
 def _override_lines(scores: Scores) -> tuple[str, ...]:
@@ -384,10 +404,16 @@ def _level_table(scores: Scores, unit_type: str, refs, labels, orgs, text, table
     for ref, label in zip(refs, labels):
         cells = []
         for org in orgs:
-            if (org, ref.id) not in units.index or _missing(units.loc[(org, ref.id), "level_of_means"]):
+            if (org, ref.id) not in units.index:
                 cells.append(Cell(text["none"]))
                 continue
             row = units.loc[(org, ref.id)]
+            if _missing(row["level_of_means"]):
+                status = row.get("status_of_means", "")
+                word = text["not_applicable" if status == "not applicable" else "not_rated"] \
+                    if status else text["none"]
+                cells.append(Cell(word, -1, f"{org} · {label}: {word}"))
+                continue
             level = int(row["level_of_means"])
             median = row["median_level"]
             sub = "" if _missing(median) else f"({float(median):g})"
@@ -403,7 +429,9 @@ def _heatmaps(scores: Scores, orgs: Sequence[str], text: Mapping[str, str]) -> t
     inst = scores.instrument
     frame = scores.organisations
     frame = frame[frame["unit_type"] == "practice"]
-    shares = frame.set_index(["organisation", "unit", "stage"])["share_achieved"].to_dict()
+    indexed = frame.set_index(["organisation", "unit", "stage"])
+    shares = indexed["share_achieved"].to_dict()
+    applicable = indexed["n_applicable"].to_dict() if "n_applicable" in indexed else {}
     stage_names = {s.id: s.name for s in inst.stages}
     stages = inst.stage_ids
     chunks = [orgs[i:i + GROUPS_PER_TABLE]
@@ -420,7 +448,8 @@ def _heatmaps(scores: Scores, orgs: Sequence[str], text: Mapping[str, str]) -> t
                     for stage in stages:
                         share = shares.get((org, p.id, stage))
                         if _missing(share):
-                            cells.append(Cell(text["none"]))
+                            na = applicable.get((org, p.id, stage), 1) == 0
+                            cells.append(Cell(text["not_applicable"] if na else text["none"]))
                             continue
                         share = float(share)
                         cells.append(Cell(f"{round(share * 100)}", share_shade(share),
@@ -511,17 +540,19 @@ def build_view(scores: Scores, language: str) -> ReportView:
     stage_names = [s.name for s in inst.stages]
     sep = text["list_sep"]
 
-    files = tuple(sorted({os.path.basename(str(f)) for f in scores.responses.source_file}))
+    # the distinct file names first: a basename per row costs a second per million rows
+    files = tuple(sorted({os.path.basename(str(f)) for f in pd.unique(scores.responses.source_file)}))
     facts = (
-        Fact(text["instrument"], inst.id),
+        Fact(text["instrument"], inst.id.replace("+", ", ")),
         Fact(text["bank"], f"{inst.bank_title} ({inst.bank_id} {inst.bank_version})"),
         Fact(text["profile"], inst.profile_name),
         Fact(text["respondents"], str(len(scores.responses))),
         Fact(text["organisations"], str(len(orgs))),
         Fact(text["scale"], f"{inst.scale.name}: {inst.scale.describe()}"),
-    )
+    ) + ((Fact(text["by"], scores.by_label),) if scores.by else ())
     levels = (text["level_0"].format(stage=stage_names[0]),) + tuple(
-        text["level_k"].format(k=i, stages=sep.join(stage_names[:i])) for i in range(1, k + 1))
+        text["level_k"].format(k=i, stages=sep.join(stage_names[:i])) for i in range(1, k + 1)) \
+        + (text["status_note"],)
 
     overview = _level_table(scores, "area", inst.areas, area_short, orgs, text, "overview",
                             text["overview"], text["overview_note"].format(k=k), text["area"])

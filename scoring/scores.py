@@ -73,6 +73,7 @@ import pandas as pd
 from instrument.errors import Problem
 from instrument.model import GateRule, Instrument
 
+from .levels import NOT_APPLICABLE, NOT_RATED, STAGE_STATUS
 from .responses import Responses
 
 UNIT_TYPES = ("area", "group", "practice")
@@ -94,19 +95,43 @@ class UnitScores:
     mean: np.ndarray  # float32: mean of the answered reached stems (NaN if none)
     n_answered: np.ndarray  # int8: stems with a substantive answer, reached
     n_not_reached: np.ndarray  # int8: stems gated out (their area failed the gate)
-    achieved: np.ndarray  # bool: the rule passes, not-reached stems counted as the lowest code
-    level: np.ndarray  # int8, respondents x units: consecutive achieved stages from the first
+    achieved: np.ndarray  # bool: rated, and the rule passes (not reached = the lowest code)
+    rated: np.ndarray  # bool: enough substantive answers (not-reached stems count) to judge
+    level: np.ndarray  # int8, respondents x units: consecutive achieved stages from the first,
+    #                    or NOT_RATED / NOT_APPLICABLE (see ``rated_levels``)
     n_attained: np.ndarray | None = None  # opm3-binary, int8: stems attained (code >= cut)
     applied_share: np.ndarray | None = None  # coverage, float32, respondents x units
     frequent: np.ndarray | None = None  # coverage, bool, respondents x units
+    n_asked: np.ndarray | None = None  # int8: the unit-stage's stems the row's form asks;
+    #                                    None when every form asks them all (= n_items)
 
     @property
     def attained_pct(self) -> np.ndarray | None:
-        """opm3-binary: 100 x n_attained / n_items (float32; NaN for an empty unit-stage)."""
+        """opm3-binary: 100 x n_attained / stems asked (float32; NaN for an empty unit-stage)."""
         if self.n_attained is None:
             return None
+        size = self.n_items if self.n_asked is None else self.n_asked
         with np.errstate(invalid="ignore", divide="ignore"):
-            return (self.n_attained * np.float32(100) / self.n_items).astype(np.float32)
+            return (self.n_attained * np.float32(100) / size).astype(np.float32)
+
+    @property
+    def items_asked(self) -> np.ndarray:
+        """respondents x units x stages (or units x stages when every form asks all)."""
+        return self.n_items if self.n_asked is None else self.n_asked
+
+    def level_values(self) -> np.ndarray:
+        """float32 levels with NaN where the level is not rated or not applicable."""
+        return np.where(self.level >= 0, self.level, np.nan).astype(np.float32)
+
+    def status_codes(self, rows: slice = slice(None)) -> np.ndarray:
+        """respondents x units x stages: index into ``STAGE_STATUS``."""
+        code = self.achieved[rows].astype(np.int8)
+        code = np.where(self.rated[rows], code, np.int8(2))
+        return np.where((self.level[rows] == NOT_APPLICABLE)[:, :, None], np.int8(3), code)
+
+    def status(self, rows: slice = slice(None)) -> np.ndarray:
+        """respondents x units x stages: the words of ``STAGE_STATUS``."""
+        return np.array(STAGE_STATUS, dtype=object)[self.status_codes(rows)]
 
 
 @dataclass(frozen=True)
@@ -121,6 +146,15 @@ class Scores:
     reliability: pd.DataFrame  # long: see the module docstring and docs/scoring.md
     warnings: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # method-specific remarks for reports
+    by: str = ""  # the background question the 'organisation' groups are, '' = organisations
+
+    @property
+    def by_label(self) -> str:
+        """The grouping question's label (with its id), '' when grouped by organisation."""
+        if not self.by:
+            return ""
+        q = next((q for q in self.instrument.background if q.id == self.by), None)
+        return f"{q.label} ({self.by})" if q else self.by
 
     def respondents_long(self, unit_types: tuple[str, ...] = ("area", "group"),
                          rows: slice | None = None) -> pd.DataFrame:
@@ -146,44 +180,82 @@ class Scores:
 
 def respondents_wide(scores: Scores, unit_types: tuple[str, ...] = ("area", "group")
                      ) -> pd.DataFrame:
-    """One row per respondent: respondent_id, organisation, wave and each unit's level.
+    """One row per respondent: respondent_id, organisation, wave, the background answers
+    and each unit's level.
 
-    Columns ``{unit}_level`` (int8, 0 to the number of stages) for the unit types
-    given, in instrument order; the coverage method adds ``{unit}_frequent`` (bool).
-    This is the default respondents.csv: it stays one row per respondent however
-    many units there are, the layout SPSS and Stata analyses start from.
+    Columns ``{unit}_level`` (float32: 0 to the number of stages, NaN when not rated or
+    not applicable) for the unit types given, in instrument order; the coverage method
+    adds ``{unit}_frequent`` (1.0 / 0.0, NaN when not classified); then ``not_rated`` and
+    ``not_applicable``: the units
+    (space-separated ids) whose level is blank for that reason. This is the default
+    respondents.csv: one row per respondent however many units there are, the layout
+    SPSS and Stata analyses start from.
     """
     resp = scores.responses
     columns = wide_columns(scores, unit_types)
-    per_unit = [scores.units[t].level for t in unit_types]
-    per_unit += [scores.units[t].frequent for t in unit_types
-                 if scores.units[t].frequent is not None]
+    per_unit = [scores.units[t].level_values() for t in unit_types]
+    per_unit += [np.where(np.isnan(u.applied_share), np.nan, u.frequent).astype(np.float32)
+                 for u in (scores.units[t] for t in unit_types) if u.frequent is not None]
     values = [np.asarray(resp.respondent_id, dtype=object),
               np.asarray(resp.organisation, dtype=object), np.asarray(resp.wave, dtype=object)]
+    values += [resp.answers(q) for q in scores.instrument.background_ids]
     values += [np.ascontiguousarray(arr[:, k]) for arr in per_unit for k in range(arr.shape[1])]
+    for code in (NOT_RATED, NOT_APPLICABLE):
+        texts, which = unit_lists(scores, unit_types, code)
+        values.append(texts[which])
     return pd.DataFrame(dict(zip(columns, values, strict=True)))
 
 
 def wide_columns(scores: Scores, unit_types: Sequence[str]) -> list[str]:
     """Header of the wide respondents.csv, one definition for the table and its writer."""
-    columns = ["respondent_id", "organisation", "wave"]
+    columns = ["respondent_id", "organisation", "wave", *scores.instrument.background_ids]
     columns += [f"{u}_level" for t in unit_types for u in scores.units[t].units]
     columns += [f"{u}_frequent" for t in unit_types if scores.units[t].frequent is not None
                 for u in scores.units[t].units]
-    return columns
+    return columns + ["not_rated", "not_applicable"]
+
+
+def unit_lists(scores: Scores, unit_types: Sequence[str], code: int,
+               rows: slice | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(texts, index): per respondent, the space-separated ids of the units whose level is
+    ``code`` (NOT_RATED or NOT_APPLICABLE) is ``texts[index]``.
+
+    Respondents share few patterns (not applicable depends on the form only), so each
+    distinct pattern is written once: rows are told apart by two 64-bit hashes of their
+    pattern, computed as matrix products, with no Python work per respondent.
+    """
+    rows = rows if rows is not None else slice(0, len(scores.responses))
+    units = [u for t in unit_types for u in scores.units[t].units]
+    flags = np.concatenate([scores.units[t].level[rows] == code for t in unit_types], axis=1) \
+        if unit_types else np.zeros((len(scores.responses.respondent_id[rows]), 0), dtype=bool)
+    if not flags.any():
+        return np.array([""], dtype=object), np.zeros(len(flags), dtype=np.intp)
+    rng = np.random.default_rng(20261201)
+    weights = rng.integers(1, 2**62, size=(flags.shape[1], 2), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        keys = flags.astype(np.uint64) @ weights  # wraps mod 2**64: a hash of the pattern
+    index = pd.MultiIndex.from_arrays([keys[:, 0], keys[:, 1]])
+    which, uniques = pd.factorize(index)
+    first = np.zeros(len(uniques), dtype=np.intp)
+    first[which[::-1]] = np.arange(len(which))[::-1]  # a row of each pattern
+    texts = np.array([" ".join(u for u, f in zip(units, flags[r]) if f) for r in first],
+                     dtype=object)
+    return texts, which.astype(np.intp)
 
 
 RESPONDENT_COLUMNS = ("respondent_id", "organisation", "unit_type", "unit", "stage", "n_items",
-                      "n_answered", "n_not_reached", "mean", "achieved", "level")
+                      "n_answered", "n_not_reached", "mean", "status", "achieved", "level")
 
 
 def respondents_long(scores: Scores, unit_types: tuple[str, ...] = ("area", "group"),
                      rows: slice | None = None) -> pd.DataFrame:
     """The tidy per-respondent table: one row per respondent x unit x stage.
 
-    Columns: respondent_id, organisation, unit_type, unit, stage, n_items,
-    n_answered, n_not_reached, mean, achieved, level (the unit's level, repeated on
-    its stage rows); plus attained_pct (opm3-binary) or applied_share and frequent
+    Columns: respondent_id, organisation, unit_type, unit, stage, n_items (the stems
+    of the unit-stage the respondent's form asks), n_answered, n_not_reached, mean,
+    status ('achieved', 'not achieved', 'not rated', 'not applicable'), achieved,
+    level (the unit's level, repeated on its stage rows; NaN when not rated or not
+    applicable); plus attained_pct (opm3-binary) or applied_share and frequent
     (coverage, repeated per stage). Rows are ordered respondent, unit type (as
     given), unit and stage (instrument order). ``rows`` selects a slice of
     respondents, so a writer can stream a million respondents in blocks without
@@ -207,18 +279,22 @@ def respondents_long(scores: Scores, unit_types: tuple[str, ...] = ("area", "gro
             "unit_type": np.full(n_resp * per, unit_type, dtype=object),
             "unit": np.tile(np.repeat(np.array(us.units, dtype=object), n_s), n_resp),
             "stage": np.tile(np.array(us.stages, dtype=object), n_resp * n_u),
-            "n_items": np.tile(us.n_items.reshape(-1), n_resp),
+            "n_items": (np.tile(us.n_items.reshape(-1), n_resp) if us.n_asked is None
+                        else us.n_asked[rows].reshape(-1)),
             "n_answered": us.n_answered[rows].reshape(-1),
             "n_not_reached": us.n_not_reached[rows].reshape(-1),
             "mean": us.mean[rows].reshape(-1),
+            "status": us.status(rows).reshape(-1),
             "achieved": us.achieved[rows].reshape(-1),
-            "level": np.repeat(us.level[rows].reshape(-1), n_s),
+            "level": np.repeat(us.level_values()[rows].reshape(-1), n_s),
         }
         if us.n_attained is not None:
             block["attained_pct"] = us.attained_pct[rows].reshape(-1)
         if us.applied_share is not None:
-            block["applied_share"] = np.repeat(us.applied_share[rows].reshape(-1), n_s)
-            block["frequent"] = np.repeat(us.frequent[rows].reshape(-1), n_s)
+            share = us.applied_share[rows]
+            block["applied_share"] = np.repeat(share.reshape(-1), n_s)
+            block["frequent"] = np.repeat(np.where(np.isnan(share), np.nan, us.frequent[rows])
+                                          .astype(np.float32).reshape(-1), n_s)
         parts.append(pd.DataFrame(block))
     if not parts:
         return pd.DataFrame(columns=list(RESPONDENT_COLUMNS))
@@ -227,10 +303,10 @@ def respondents_long(scores: Scores, unit_types: tuple[str, ...] = ("area", "gro
         key = np.concatenate([np.repeat(np.arange(n_resp), len(scores.units[t].units)
                                         * len(scores.units[t].stages)) for t in unit_types])
         table = table.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
-    order = {"unit_type": list(unit_types),
+    order = {"unit_type": list(unit_types), "status": list(STAGE_STATUS),
              "unit": list(dict.fromkeys(u for t in unit_types for u in scores.units[t].units)),
              "stage": list(scores.instrument.stage_ids)}
-    for col in ("respondent_id", "organisation", "unit_type", "unit", "stage"):
+    for col in ("respondent_id", "organisation", "unit_type", "unit", "stage", "status"):
         categories = order.get(col)
         table[col] = pd.Categorical(table[col], categories=categories) if categories else \
             table[col].astype("category")

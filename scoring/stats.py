@@ -28,6 +28,8 @@ import pandas as pd
 
 from instrument.model import GateRule, Instrument
 
+from .levels import NOT_APPLICABLE, rated_levels
+
 N_SMALL_ORGANISATION = 3  # organisations (and rwg_j groups) with fewer respondents are flagged
 N_SMALL_ALPHA = 10  # alpha on fewer complete cases is flagged
 RELIABILITY_UNIT_TYPES = ("area", "group")
@@ -174,18 +176,31 @@ def median_from_histogram(hist: np.ndarray) -> np.ndarray:
     return np.where(total > 0, (lo + hi) / 2.0, np.nan)
 
 
-def classify_coverage(applied: np.ndarray, membership: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def classify_coverage(applied: np.ndarray, membership: np.ndarray,
+                      rated: np.ndarray | None = None, asked: np.ndarray | None = None,
+                      min_share: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Share of each unit's practices applied, and 'frequent' (at least half applied).
 
-    ``applied`` is rows x practices bool; ``membership`` units x practices bool. A unit
-    is applied frequently (應用層面較頻繁) when 2 x applied >= its number of practices,
-    otherwise sparsely (較稀少). A unit without practices: share NaN, not frequent.
+    ``applied`` is rows x practices bool; ``membership`` units x practices bool;
+    ``rated`` and ``asked`` (rows x practices, or None: all) say which practices have a
+    rated S stage and which the row's form asks. A practice counts when it is asked and
+    rated. A unit is applied frequently (應用層面較頻繁) when 2 x applied >= its number of
+    counted practices, otherwise sparsely (較稀少). Like a stage, a unit is classified only
+    when at least ``ceil(min_share x practices asked)`` of them count (``min_share``
+    None: at least one); otherwise share NaN and not frequent: not classified.
     """
-    counts = applied.astype(np.int32) @ membership.T.astype(np.int32)  # rows x units
-    sizes = membership.sum(axis=1)
+    m = membership.T.astype(np.int32)
+    ones = np.ones(applied.shape, dtype=bool)
+    asked = ones if asked is None else asked
+    counted = asked & (ones if rated is None else rated)
+    counts = (applied & counted).astype(np.int32) @ m  # rows x units
+    sizes = counted.astype(np.int32) @ m
+    n_asked = asked.astype(np.int32) @ m
+    need = 1 if min_share is None else np.maximum(1, np.ceil(min_share * n_asked - 1e-9))
+    classified = (sizes > 0) & (sizes >= need)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = (counts / sizes).astype(np.float32)
-    frequent = (2 * counts >= sizes) & (sizes > 0)
+        share = np.where(classified, counts / sizes, np.nan).astype(np.float32)
+    frequent = (2 * counts >= sizes) & classified
     return share, frequent
 
 
@@ -317,14 +332,15 @@ class Accumulator:
             return np.zeros(shape, dtype="float64")
 
         self.n_resp = np.zeros(g, dtype=np.int64)
-        self.item = {k: z(g, n_items) for k in ("n", "s", "ss", "not_reached")}
+        self.item = {k: z(g, n_items) for k in ("n", "s", "ss", "not_reached", "asked")}
         self.unit: dict[str, dict[str, np.ndarray]] = {}
         self.overall: dict[str, dict[str, np.ndarray]] = {}
         self.alpha: dict[str, list[dict[str, np.ndarray]]] = {}
         for t, plan in plans.items():
             u, s = len(plan.units), len(plan.stages)
-            d = {k: z(g, u, s) for k in ("cnt", "s", "ss", "achieved", "not_reached")}
-            d["levels"] = z(g, u, s + 1)
+            d = {k: z(g, u, s) for k in ("cnt", "s", "ss", "achieved", "rated", "not_reached",
+                                         "n_asked")}
+            d["levels"] = z(g, u, s + 3)  # levels 0..s, then not rated, not applicable
             if method == "opm3-binary":
                 d["attained"] = z(g, u, s)
             if method == "coverage":
@@ -363,7 +379,12 @@ class Accumulator:
     def _add(self, gsum: GroupSummer, items, block: Mapping[str, Mapping[str, np.ndarray]]
              ) -> None:
         codes = gsum.codes
-        self.n_resp += np.bincount(codes, minlength=self.n_orgs)
+        counts = np.bincount(codes, minlength=self.n_orgs)
+        self.n_resp += counts
+        if items.asked is None:
+            self.item["asked"] += counts[:, None]
+        else:
+            gsum.add_to(self.item["asked"], items.asked)
         c = self.center
         if self.integer_codes and len(codes) * max(self.spread, 1.0) ** 2 < 2 ** 24:
             # centred integer answers: block sums of x and x² are exact in float32
@@ -378,7 +399,15 @@ class Accumulator:
             d = self.unit[t]
             plan = self.plans[t]
             gsum.add_to(d["achieved"], arrays["achieved"])
-            d["levels"] += gsum.histogram(arrays["level"], d["levels"].shape[2])
+            gsum.add_to(d["rated"], arrays["rated"])
+            if "n_asked" in arrays:
+                gsum.add_to(d["n_asked"], arrays["n_asked"])
+            else:
+                d["n_asked"] += counts[:, None, None] * plan.n_items[None]
+            n_stages = len(plan.stages)
+            level = arrays["level"]
+            bins = np.where(level >= 0, level, n_stages - level).astype(np.int64)  # -1, -2 last
+            d["levels"] += gsum.histogram(bins, d["levels"].shape[2])
             if "attained" in d:
                 gsum.add_to(d["attained"], arrays["n_attained"])
             if "frequent" in d:
@@ -464,26 +493,44 @@ def _add_nested(target: object, source: object) -> None:
 
 
 # =========================================================================== tables
-def _levels(achieved: np.ndarray) -> np.ndarray:
-    """Consecutive True values from the first along the last axis."""
-    return np.cumprod(achieved, axis=-1).sum(axis=-1)
+def _organisation_verdicts(acc: Accumulator, plan, rule: GateRule, item_means_t: np.ndarray,
+                           asked_t: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """The rule on the organisation's item means: (achieved, rated, level), orgs first."""
+    achieved, rated = plan.achieved(item_means_t, rule, asked_t=asked_t)
+    if asked_t is None:
+        applicable = np.broadcast_to((plan.n_items.sum(axis=1) > 0)[:, None],
+                                     (len(plan.units), item_means_t.shape[1]))
+    else:  # a unit applies to an organisation when one of its forms asks one of its stems
+        stems = [np.concatenate(per_stage) for per_stage in plan.columns]
+        applicable = np.array([asked_t[cols].any(axis=0) for cols in stems]).reshape(
+            len(plan.units), item_means_t.shape[1])
+    level = rated_levels(achieved, rated, applicable)  # units x orgs
+    return (np.moveaxis(achieved, -1, 0), np.moveaxis(rated, -1, 0), level.T)
 
 
 def organisation_table(acc: Accumulator, org_names: np.ndarray, rule: GateRule) -> pd.DataFrame:
     """``Scores.organisations``: organisation x unit x stage (layout in scoring/scores.py).
 
     Organisation-level rule: the rule is applied to the organisation's item means
-    (``achieved_of_means``; its consecutive stages give ``level_of_means``), where a
-    not-reached stem counts as the scale's lowest code and blanks / don't-know stay
-    out; beside it stands ``median_level``, the median of the respondents' levels.
+    (``achieved_of_means`` and ``rated_of_means``; its consecutive stages give
+    ``level_of_means``), where a not-reached stem counts as the scale's lowest code,
+    blanks / don't-know / not-applicable codes stay out, and a stem none of the
+    organisation's forms asks is not part of the set; beside it stands
+    ``median_level``, the median of the rated respondents' levels.
     """
     g = acc.n_orgs
     item_means = acc.item_means()
     plans = acc.plans
     gate = acc.instrument.stage_ids.index(acc.instrument.gate_stage)
     item_means_t = np.ascontiguousarray(item_means.T)  # items x orgs
-    org_applied = np.moveaxis(plans["practice"].achieved(item_means_t, rule)[:, gate, :], -1, 0) \
-        if "practice" in plans else None
+    asked_org = acc.item["asked"] > 0  # orgs x items
+    asked_t = None if asked_org.all() else np.ascontiguousarray(asked_org.T)
+    org_applied = org_rated = org_asked = None
+    if "practice" in plans:
+        p_ach, p_rated, p_level = _organisation_verdicts(acc, plans["practice"], rule,
+                                                         item_means_t, asked_t)
+        org_applied = p_ach[:, :, gate]
+        org_rated, org_asked = p_rated[:, :, gate], p_level != NOT_APPLICABLE
     frames = []
     for t_index, (t, plan) in enumerate(plans.items()):
         d = acc.unit_sums(t)
@@ -491,26 +538,33 @@ def organisation_table(acc: Accumulator, org_names: np.ndarray, rule: GateRule) 
         shape = (g, u, s)
         n = np.broadcast_to(acc.n_resp[:, None, None], shape).astype(np.int64)
         cnt = d["cnt"]
+        n_applicable = d["levels"][:, :, :s + 2].sum(axis=2)  # every bin but not applicable
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = acc.center + d["s"] / cnt
             var = (d["ss"] - d["s"] ** 2 / cnt) / (cnt - 1)
-            share = d["achieved"] / n
+            share = d["achieved"] / d["rated"]
         sd = np.where(cnt >= 2, np.sqrt(np.maximum(var, 0.0)), np.nan)
         mean = np.where(cnt >= 1, mean, np.nan)
-        of_means = np.moveaxis(plan.achieved(item_means_t, rule), -1, 0)  # orgs x units x stages
-        level_means = np.broadcast_to(_levels(of_means)[:, :, None], shape)
-        median = np.broadcast_to(median_from_histogram(d["levels"])[:, :, None], shape)
+        of_means, rated_means, level = _organisation_verdicts(acc, plan, rule, item_means_t,
+                                                             asked_t)
+        level_means = np.broadcast_to(level[:, :, None], shape)
+        median = np.broadcast_to(median_from_histogram(d["levels"][:, :, :s + 1])[:, :, None],
+                                 shape)
         nan = np.full(shape, np.nan)
         attained = nan
         if "attained" in d:
             with np.errstate(invalid="ignore", divide="ignore"):
-                attained = 100.0 * d["attained"] / (n * plan.n_items[None, :, :])
+                attained = 100.0 * d["attained"] / d["n_asked"]
         applied, frequent, frequent_share = nan, np.zeros(shape, dtype=bool), nan
         if "frequent" in d and org_applied is not None:
-            a_share, a_freq = classify_coverage(org_applied, plan.membership)
+            a_share, a_freq = classify_coverage(org_applied, plan.membership, org_rated,
+                                                org_asked, rule.min_answered)
             applied = np.broadcast_to(a_share[:, :, None], shape).astype("float64")
             frequent = np.broadcast_to(a_freq[:, :, None], shape)
-            frequent_share = np.broadcast_to((d["frequent"] / acc.n_resp[:, None])[:, :, None], shape)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                frequent_share = np.broadcast_to((d["frequent"] / n_applicable)[:, :, None], shape)
+        status = np.array(["", "not rated", "not applicable"], dtype=object)[
+            np.where(level_means >= 0, 0, -level_means.astype(np.int64))]
         frames.append(pd.DataFrame({
             "_org": np.repeat(np.arange(g), u * s), "_type": t_index,
             "organisation": np.repeat(org_names, u * s) if g else np.array([], dtype=object),
@@ -518,12 +572,17 @@ def organisation_table(acc: Accumulator, org_names: np.ndarray, rule: GateRule) 
             "unit": np.tile(np.repeat(np.array(plan.units, dtype=object), s), g),
             "stage": np.tile(np.array(plan.stages, dtype=object), g * u),
             "n": n.reshape(-1),
+            "n_applicable": np.broadcast_to(n_applicable[:, :, None], shape).reshape(-1)
+                              .astype(np.int64),
+            "n_rated": d["rated"].reshape(-1).astype(np.int64),
             "n_answered": cnt.reshape(-1).astype(np.int64),
             "n_not_reached": d["not_reached"].reshape(-1).astype(np.int64),
             "mean": mean.reshape(-1), "sd": sd.reshape(-1),
             "share_achieved": share.reshape(-1),
             "achieved_of_means": of_means.reshape(-1),
-            "level_of_means": level_means.reshape(-1).astype(np.int64),
+            "rated_of_means": rated_means.reshape(-1),
+            "level_of_means": np.where(level_means >= 0, level_means, np.nan).reshape(-1),
+            "status_of_means": status.reshape(-1),
             "median_level": median.reshape(-1),
             "attained_pct": attained.reshape(-1),
             "applied_share": np.asarray(applied).reshape(-1),

@@ -6,8 +6,8 @@ practices with ``detail="practice"``), columns ``RESPONDENT_COLUMNS`` plus the
 method's own (attained_pct for opm3-binary; applied_share and frequent for
 coverage):
 
-    respondent_id,organisation,unit_type,unit,stage,n_items,n_answered,n_not_reached,mean,achieved,level
-    PB-PARK-01,臺北市政府工務局公園路燈工程管理處,area,INT,S,7,7,0,3.86,1,1
+    respondent_id,organisation,unit_type,unit,stage,n_items,n_answered,n_not_reached,mean,status,achieved,level
+    PB-PARK-01,臺北市政府工務局公園路燈工程管理處,area,INT,S,7,7,0,3.86,achieved,1,1
 
 A million respondents make 60 million rows, far too many for one Python call
 per cell, so rows are assembled with numpy: every piece of a row (the
@@ -35,7 +35,8 @@ import pandas as pd
 
 from instrument.tables import FORMULA_START, neutralise
 
-from .scores import RESPONDENT_COLUMNS, Scores, UnitScores, wide_columns
+from .levels import NOT_APPLICABLE, NOT_RATED, STAGE_STATUS
+from .scores import RESPONDENT_COLUMNS, Scores, UnitScores, unit_lists, wide_columns
 
 DETAIL_LEVELS = {"area": ("area", "group"), "practice": ("area", "group", "practice")}
 BOM = "\ufeff".encode()
@@ -161,11 +162,15 @@ def write_respondents(scores: Scores, out: BinaryIO, detail: str = "area",
     for t in unit_types:
         unit: UnitScores = scores.units[t]
         stages = len(unit.stages)
-        top = int(max(unit.n_answered.max(initial=0), unit.n_not_reached.max(initial=0))) + 1
-        labels = _Table([f"{csv_cell(t)},{csv_cell(u)},{csv_cell(s)},{int(unit.n_items[k, j])}"
+        top = int(max(unit.n_answered.max(initial=0), unit.n_not_reached.max(initial=0),
+                      unit.n_items.max(initial=0))) + 1
+        labels = _Table([f"{csv_cell(t)},{csv_cell(u)},{csv_cell(s)}"
                          for k, u in enumerate(unit.units) for j, s in enumerate(unit.stages)])
-        counts = _Table([f",{a},{b}" for a in range(top) for b in range(top)])
-        result = _Table([f",{a},{lv}" for a in (0, 1) for lv in range(stages + 1)])
+        counts = _Table([f",{n},{a},{b}" for n in range(top) for a in range(top)
+                         for b in range(top)])
+        levels = [str(lv) for lv in range(stages + 1)] + [""]  # blank: not rated, n/a
+        result = _Table([f",{status},{a},{lv}" for status in STAGE_STATUS for a in (0, 1)
+                         for lv in levels])
         plans.append((unit, labels, counts, result, top, stages))
     per_respondent = sum(len(p[0].units) * p[5] for p in plans)
     width = (prefix.shape[1] + max(p[1].matrix.shape[1] + p[2].matrix.shape[1]
@@ -189,13 +194,20 @@ def write_respondents(scores: Scores, out: BinaryIO, detail: str = "area",
                                                   (m, u * stages, prefix.shape[1])))
             col = _fill(block, col, np.broadcast_to(labels.matrix[None, :, :],
                                                     (m, u * stages, labels.matrix.shape[1])))
+            asked = np.broadcast_to(unit.items_asked[start:stop] if unit.n_asked is not None
+                                    else unit.n_items[None], (m, u, stages))
+            n_items = np.minimum(asked.astype(np.intp), top - 1)
             ans = np.minimum(unit.n_answered[start:stop].astype(np.intp), top - 1)
             nr = np.minimum(unit.n_not_reached[start:stop].astype(np.intp), top - 1)
-            col = _take(block, col, counts.matrix, (ans * top + nr).reshape(m, -1))
+            col = _take(block, col, counts.matrix,
+                        ((n_items * top + ans) * top + nr).reshape(m, -1))
             col = _take(block, col, means.matrix, means.codes(unit.mean[start:stop].reshape(m, -1)))
-            level = np.repeat(unit.level[start:stop].astype(np.intp), stages, axis=1)
+            raw = unit.level[start:stop].astype(np.intp)
+            level = np.repeat(np.where(raw >= 0, raw, stages + 1), stages, axis=1)
             ach = unit.achieved[start:stop].reshape(m, -1).astype(np.intp)
-            col = _take(block, col, result.matrix, ach * (stages + 1) + level)
+            status = unit.status_codes(slice(start, stop)).reshape(m, -1).astype(np.intp)
+            col = _take(block, col, result.matrix,
+                        (status * 2 + ach) * (stages + 2) + level)
             if "attained_pct" in extra:
                 values = unit.attained_pct[start:stop].reshape(m, -1) \
                     if unit.n_attained is not None else np.full((m, u * stages), np.nan)
@@ -204,6 +216,7 @@ def write_respondents(scores: Scores, out: BinaryIO, detail: str = "area",
                 if unit.applied_share is not None:
                     applied = np.repeat(unit.applied_share[start:stop], stages, axis=1)
                     frequent = np.repeat(unit.frequent[start:stop], stages, axis=1).astype(np.intp)
+                    frequent[np.isnan(applied)] = 2  # not classified: blank
                 else:
                     applied = np.full((m, u * stages), np.nan)
                     frequent = np.full((m, u * stages), 2, dtype=np.intp)
@@ -222,9 +235,11 @@ def write_respondents_wide(scores: Scores, out: BinaryIO, detail: str = "area",
     """Stream the wide respondents.csv (one row per respondent) into ``out``; returns rows.
 
     The same table as ``scores.respondents_wide(unit_types)`` (a test checks it):
-    respondent_id, organisation, wave, then ``{unit}_level`` for every area and process
-    group (and practice with ``detail="practice"``), plus ``{unit}_frequent`` (1/0) for
-    the coverage method. A level is one digit, so a row is a lookup per cell.
+    respondent_id, organisation, wave, the background answers, then ``{unit}_level``
+    for every area and process group (and practice with ``detail="practice"``; blank
+    when not rated or not applicable), plus ``{unit}_frequent`` (1/0) for the coverage
+    method, then the ``not_rated`` and ``not_applicable`` unit lists. A level is one
+    digit, so a row is a lookup per cell.
     """
     unit_types = [t for t in DETAIL_LEVELS[detail] if t in scores.units]
     columns = wide_columns(scores, unit_types)
@@ -237,22 +252,41 @@ def write_respondents_wide(scores: Scores, out: BinaryIO, detail: str = "area",
     wave_codes, waves = pd.factorize(pd.Series(responses.wave, dtype=object), use_na_sentinel=True)
     wave = _Table([csv_cell(str(w)) for w in waves] + [""])
     wave_codes = np.where(wave_codes < 0, len(waves), wave_codes)
+    answers = [_cells(responses.answers(q)) for q in scores.instrument.background_ids]
     parts = [scores.units[t].level for t in unit_types]
-    coverage = [scores.units[t].frequent for t in unit_types
-                if scores.units[t].frequent is not None]
+    coverage = [np.where(np.isnan(u.applied_share), -1, u.frequent)  # not classified: blank
+                for u in (scores.units[t] for t in unit_types) if u.frequent is not None]
     top = max((len(scores.units[t].stages) for t in unit_types), default=0)
-    digit = _Table([f",{k}" for k in range(top + 1)])
+    digit = _Table([f",{k}" for k in range(top + 1)] + [",", ","])  # -2, -1: blank
     crlf = np.frombuffer(NEWLINE, dtype=np.uint8)
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
         m = stop - start
         pieces = [prefix[start:stop], wave.take(wave_codes[start:stop])]
+        pieces += [table.take(codes[start:stop]) for table, codes in answers]
         for part in parts + coverage:
             cells = digit.take(part[start:stop].astype(np.intp))  # m x units x bytes
             pieces.append(cells.reshape(m, -1))
+        for code in (NOT_RATED, NOT_APPLICABLE):
+            texts, which = unit_lists(scores, unit_types, code, slice(start, stop))
+            pieces.append(_Table([f",{csv_cell(t)}" for t in texts]).take(which))
         pieces.append(np.broadcast_to(crlf, (m, len(crlf))))
         out.write(_bytes_of(np.concatenate(pieces, axis=1)))
     return n
+
+
+def _cells(values: np.ndarray) -> tuple[_Table, np.ndarray]:
+    """A background column as (table of ',cell' texts, row codes): few distinct answers."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    texts = [f",{_answer_text(u)}" for u in uniques] + [","]
+    return _Table(texts), np.where(codes < 0, len(uniques), codes).astype(np.intp)
+
+
+def _answer_text(value: object) -> str:
+    if isinstance(value, (float, np.floating)):
+        return "" if np.isnan(value) else (f"{value:.0f}" if float(value).is_integer()
+                                           else f"{value:g}")
+    return csv_cell(str(value))
 
 
 def _fill(block: np.ndarray, col: int, piece: np.ndarray) -> int:
@@ -308,7 +342,12 @@ def _column_cells(series: pd.Series) -> Iterable[str]:
 
 
 def organisations_csv(scores: Scores) -> bytes:
-    return frame_csv(scores.organisations)
+    """organisations.csv; grouped by a background question (--by), its first column is
+    named after the question."""
+    frame = scores.organisations
+    if scores.by:
+        frame = frame.rename(columns={"organisation": scores.by})
+    return frame_csv(frame)
 
 
 def reliability_csv(scores: Scores) -> bytes:

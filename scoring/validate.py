@@ -18,11 +18,13 @@ import numpy as np
 import pandas as pd
 
 from instrument.errors import InstrumentError, Location, Problem, problem
-from instrument.gating import achieved, required_count, substantive
-from instrument.model import Instrument, ResolvedScale
+from instrument.gating import achieved, required_answers, required_count, substantive
+from instrument.model import BackgroundItem, Instrument, ResolvedScale
+
+from .variants import Variants
 
 WARNING_CODES = frozenset({"CSV_004", "CSV_010", "CSV_015", "CSV_016", "CSV_017", "CSV_018",
-                           "CSV_026", "CSV_030"})
+                           "CSV_026", "CSV_030", "CSV_040", "CSV_034"})
 STRAIGHT_LINE_MIN = 10  # answered stems before identical answers count as straight-lining
 
 
@@ -197,6 +199,9 @@ class RowBlock:
     instrument: np.ndarray  # object
     wave: np.ndarray  # object
     values: np.ndarray  # float64, rows x instrument.item_ids, NaN = blank
+    background: dict[str, np.ndarray] = field(default_factory=dict)  # question id -> text cells
+    columns: dict[str, int] = field(default_factory=dict)  # question id -> file column (1-based)
+    variant: np.ndarray | None = None  # int8: the form each row answered (set by check_rows)
 
 
 @dataclass
@@ -207,15 +212,21 @@ class FileTally:
     empty_rows: list[int] = field(default_factory=list)
     last_row: int = 1
     wrong_instrument: dict[str, list[int]] = field(default_factory=dict)  # id -> [first row, n]
+    unfit: dict[int, list[int]] = field(default_factory=dict)  # form -> [first row, n]: rows
+    #                                     naming a form whose stems are not all columns here
+    missing: dict[int, list[str]] = field(default_factory=dict)  # form -> its absent stems
 
 
-def check_rows(block: RowBlock, instrument: Instrument, log: ProblemLog,
-               tally: FileTally) -> np.ndarray:
+def check_rows(block: RowBlock, variants: Variants, log: ProblemLog, tally: FileTally,
+               file_variant: int = 0) -> np.ndarray:
     """Per-row checks; returns the mask of rows that are respondents to keep.
 
     A row with no respondent_id and no answers is skipped: silently when only
     the instrument column is filled (data-entry template padding), with a
     warning otherwise. A respondent_id with no answers is skipped with a warning.
+    Sets ``block.variant``: the form each row answered, from its instrument cell
+    (a blank cell: ``file_variant``, the form the file's columns fit); answers to
+    stems that form does not ask are dropped with a warning.
     """
     n_answered = np.count_nonzero(~np.isnan(block.values), axis=1)
     no_id = block.respondent_id == ""
@@ -234,20 +245,114 @@ def check_rows(block: RowBlock, instrument: Instrument, log: ProblemLog,
     for k in np.flatnonzero(~no_id & no_answers):
         log.add("CSV_026", Location(block.file, int(block.rows[k])),
                 rid=str(block.respondent_id[k]))
-    wrong = (block.instrument != "") & (block.instrument != instrument.id)
-    if wrong.any():
-        for ident, row in zip(block.instrument[wrong], block.rows[wrong]):
-            entry = tally.wrong_instrument.setdefault(str(ident), [int(row), 0])
-            entry[1] += 1
+    variant = np.full(len(block.rows), file_variant, dtype=np.int8)
+    named = block.instrument != ""
+    if named.any():
+        names, where = np.unique(block.instrument[named], return_inverse=True)
+        rows = block.rows[named]
+        for k, ident in enumerate(names):
+            member = variants.index(str(ident))
+            hit = where == k
+            if member is None:
+                entry = tally.wrong_instrument.setdefault(str(ident), [int(rows[hit][0]), 0])
+                entry[1] += int(hit.sum())
+            else:
+                variant[np.flatnonzero(named)[hit]] = member
+    block.variant = variant
+    if not variants.uniform:
+        _drop_not_asked(block, variants, log)
     return ~no_id & ~no_answers
 
 
-def finish_file(tally: FileTally, instrument: Instrument, log: ProblemLog) -> None:
+def _drop_not_asked(block: RowBlock, variants: Variants, log: ProblemLog) -> None:
+    """Answers to stems a row's own form does not ask: a warning, and the cells left blank."""
+    item_ids = variants.instrument.item_ids
+    for k in np.unique(block.variant):
+        extra = ~variants.asked[k]
+        if not extra.any():
+            continue
+        rows = np.flatnonzero(block.variant == k)
+        cols = np.flatnonzero(extra)
+        answered = ~np.isnan(block.values[np.ix_(rows, cols)])
+        for r in np.flatnonzero(answered.any(axis=1)):
+            names = [item_ids[c] for c in cols[answered[r]]]
+            log.add("CSV_040", Location(block.file, int(block.rows[rows[r]])),
+                    subject=f"respondent '{_short(str(block.respondent_id[rows[r]]))}'",
+                    n=len(names), items=", ".join(names[:3]) + (", \u2026" if len(names) > 3 else ""),
+                    form=variants.members[k].id, profile=variants.members[k].profile_id)
+        block.values[np.ix_(rows, cols)] = np.nan
+
+
+def background_values(block: RowBlock, variants: Variants, log: ProblemLog) -> dict[str, np.ndarray]:
+    """The background cells of a block as values: codes and numbers as float64 (NaN =
+    blank), text as stripped str ('' = blank). A cell that is not an answer its row's form
+    allows is reported with its row and column and left blank."""
+    out: dict[str, np.ndarray] = {}
+    variant = block.variant if block.variant is not None else np.zeros(len(block.rows), np.int8)
+    for j, union_q in enumerate(variants.instrument.background):
+        cells = block.background.get(union_q.id)
+        n = len(block.rows)
+        if cells is None:
+            out[union_q.id] = np.full(n, np.nan) if union_q.kind != "text" else \
+                np.full(n, "", dtype=object)
+            continue
+        text = np.array([c.strip() if isinstance(c, str) else "" for c in cells], dtype=object)
+        value = np.full(n, np.nan) if union_q.kind != "text" else np.full(n, "", dtype=object)
+        for k in np.unique(variant):
+            rows = np.flatnonzero((variant == k) & (text != ""))
+            if not len(rows):
+                continue
+            member = variants.members[k]
+            q = next((x for x in member.background if x.id == union_q.id), None)
+            if q is None:
+                for r in rows:
+                    log.add("CSV_040", Location(block.file, int(block.rows[r])),
+                            subject=f"column '{union_q.id}'", n=1, items=union_q.id,
+                            form=member.id, profile=member.profile_id)
+                continue
+            for r in rows:
+                parsed, ok = _background_cell(str(text[r]), q)
+                if ok:
+                    value[r] = parsed
+                else:
+                    log.add("CSV_041", Location(block.file, int(block.rows[r]),
+                                                block.columns.get(q.id)),
+                            subject=f"column '{q.id}'", value=show_value(str(text[r])),
+                            allowed=q.describe(), label=_short(q.label, 40))
+        out[union_q.id] = value
+    return out
+
+
+def _background_cell(text: str, q: BackgroundItem) -> tuple[object, bool]:
+    """(value, True) for an answer ``q`` allows, else (None, False)."""
+    if q.kind == "text":
+        return text, len(text) <= q.max_length and text.isprintable()
+    try:
+        number = float(unicodedata.normalize("NFKC", text).strip())
+    except ValueError:
+        return None, False
+    if q.kind == "single":
+        return number, number in {float(c.code) for c in q.choices}
+    if not np.isfinite(number) or (q.integer and not number.is_integer()):
+        return None, False
+    if (q.minimum is not None and number < q.minimum) or \
+       (q.maximum is not None and number > q.maximum):
+        return None, False
+    return number, True
+
+
+def finish_file(tally: FileTally, variants: Variants, log: ProblemLog) -> None:
     """Report what was tallied over a whole file: empty rows and foreign instrument ids."""
     for ident, (first, n) in tally.wrong_instrument.items():
         rows = f"row {first}" if n == 1 else f"{n:,} rows, the first on row {first}"
         log.add("CSV_012", Location(tally.file, first), found=_short(ident),
-                expected=instrument.id, rows=rows)
+                expected=" or ".join(variants.ids), rows=rows)
+    for k, (first, n) in tally.unfit.items():
+        absent = tally.missing.get(k, [])
+        rows = f"row {first}" if n == 1 else f"{n:,} rows, the first on row {first},"
+        log.add("CSV_043", Location(tally.file, first), rows=rows, s="s" if n == 1 else "",
+                form=variants.members[k].id, n=len(absent),
+                items=", ".join(absent[:4]) + (", \u2026" if len(absent) > 4 else ""))
     empty = tally.empty_rows
     # blank rows at the very end of a file are an artefact of saving, not a mistake
     while empty and empty[-1] == tally.last_row:
@@ -281,13 +386,14 @@ def _ranges(rows: list[int]) -> list[str]:
 # --------------------------------------------------------------------------- merged matrix
 def resolve_duplicates(ids: np.ndarray, organisation: np.ndarray, wave: np.ndarray,
                        values: np.ndarray, files: np.ndarray, rows: np.ndarray,
-                       item_ids: tuple[str, ...], log: ProblemLog) -> np.ndarray:
+                       item_ids: tuple[str, ...], log: ProblemLog,
+                       background: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Rows that share a respondent_id: drop identical repeats, merge waves, flag conflicts.
 
     Rows of one respondent with different, non-blank ``wave`` values are parts
     of one response (wave 1 and the wave-2 follow-up): they are merged into the
-    first row (``values``, ``wave`` updated in place) when no cell is answered
-    differently in two of them. Returns the mask of rows to keep.
+    first row (``values``, ``wave`` and ``background`` updated in place) when no
+    cell is answered differently in two of them. Returns the mask of rows to keep.
     """
     keep = np.ones(len(ids), dtype=bool)
     if len(ids) < 2:
@@ -350,8 +456,15 @@ def resolve_duplicates(ids: np.ndarray, organisation: np.ndarray, wave: np.ndarr
                         fix="a stem belongs to one wave: blank it in one of the two rows")
             fill = np.isnan(values[first])
             values[first, fill] = values[k, fill]
+            for column in (background or {}).values():  # background is asked in wave 1
+                if _blank(column[first]) and not _blank(column[k]):
+                    column[first] = column[k]
         wave[first] = "+".join(sorted(wave[k] for k in parts))
     return keep
+
+
+def _blank(value: object) -> bool:
+    return value == "" or (isinstance(value, float) and np.isnan(value))
 
 
 def _differences(a: np.ndarray, b: np.ndarray, item_ids: tuple[str, ...],
@@ -368,16 +481,18 @@ def _differences(a: np.ndarray, b: np.ndarray, item_ids: tuple[str, ...],
     return out
 
 
-def check_patterns(instrument: Instrument, values: np.ndarray, ids: np.ndarray,
+def check_patterns(variants: Variants, values: np.ndarray, ids: np.ndarray,
                    files: np.ndarray, rows: np.ndarray, log: ProblemLog,
-                   keep: np.ndarray | None = None, chunk: int = 32768) -> None:
+                   keep: np.ndarray | None = None, chunk: int = 32768,
+                   variant: np.ndarray | None = None) -> None:
     """Warnings over whole respondents: gated-out stems answered, straight-lining.
 
     The gate is ``instrument.gating``'s rule (``achieved`` on an area's gate-stage
-    stems, as in ``gate_matrix``), evaluated only for areas where something
-    beyond the gate was answered. Rows outside ``keep`` (dropped duplicates,
-    merged waves) are left out.
+    stems, as in ``gate_matrix``, with each row's own form's stems), evaluated only
+    for areas where something beyond the gate was answered. Rows outside ``keep``
+    (dropped duplicates, merged waves) are left out.
     """
+    instrument = variants.instrument
     item_ids = instrument.item_ids
     gate = instrument.gate_stage
     beyond = {a.id: np.array([k for k, i in enumerate(instrument.items)
@@ -392,6 +507,8 @@ def check_patterns(instrument: Instrument, values: np.ndarray, ids: np.ndarray,
         part_t = values[start:start + chunk].T  # items x rows: cheap from column-major values
         answered_t = ~np.isnan(part_t)
         kept = keep[start:start + chunk] if keep is not None else True
+        asked = None if variants.uniform or variant is None else \
+            variants.asked[variant[start:start + chunk]]
         hits = []  # (row in part, area index)
         for j, area in enumerate(instrument.areas):
             cols = beyond[area.id]
@@ -401,7 +518,8 @@ def check_patterns(instrument: Instrument, values: np.ndarray, ids: np.ndarray,
             if not late.any():
                 continue
             stems = substantive(part_t[gate_cols[area.id]].T, instrument.scale)
-            hit = late & ~achieved(stems, rule)
+            hit = late & ~achieved(stems, rule, None if asked is None
+                                   else asked[:, gate_cols[area.id]])
             hits.extend((int(k), j) for k in np.flatnonzero(hit))
         for k, j in sorted(hits):
             r = start + k
@@ -434,9 +552,11 @@ def _gate_why(instrument: Instrument, stems: np.ndarray) -> str:
     for code in instrument.scale.missing:
         clean[clean == code] = np.nan
     answered = clean[~np.isnan(clean)]
+    need = required_answers(rule, len(stems))
+    if len(answered) < need or not len(answered):
+        return (f"{len(answered)} of {len(stems)} {gate} stems have a substantive answer, "
+                f"{max(need, 1)} needed")
     if rule.kind == "mean":
-        if not len(answered):
-            return f"no {gate} stem answered"
         return f"mean of the {gate} stems {answered.mean():.2f} < {rule.threshold:g}"
     hits = int((answered >= rule.min_code).sum())
     return (f"{hits} of {len(stems)} {gate} stems marked \u2265 {rule.min_code}, "

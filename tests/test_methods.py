@@ -13,10 +13,15 @@ from instrument import gating
 from instrument.compile import Options, compile_instrument
 from instrument.loader import load_profile
 from instrument.model import GateRule
+import dataclasses
+
 from scoring import methods
+from scoring.levels import NOT_RATED
 from scoring.methods import compute
 from scoring.responses import Responses
 from scoring.scores import RESPONDENT_COLUMNS, respondents_long
+
+NR = NOT_RATED
 
 
 def make_responses(instrument, answers: list[dict[str, float]],
@@ -69,17 +74,43 @@ def test_staged_docstring_example_area(instrument):
     assert area.n_answered[:, q].tolist() == [[3, 2, 3, 3], [3, 0, 0, 0], [3, 2, 0, 0]]
     assert area.n_not_reached[:, q].tolist() == [[0, 0, 0, 0], [0, 3, 3, 3], [0, 0, 0, 0]]
     assert area.n_items[q].tolist() == [3, 3, 3, 3]
-    # every other area is blank: gate failed, level 0, its higher stems not reached
+    # C's C and I stems are blank: not rated (the run already broke at M)
+    assert area.rated[:, q].tolist() == [[True] * 4, [True] * 4, [True, True, False, False]]
+    # every other area is blank: S not rated, so the level is not rated (never 0), the
+    # gate closed and the higher stems not reached
     others = [k for k, a in enumerate(area.units) if a != "QUA"]
-    assert (area.level[:, others] == 0).all()
+    assert (area.level[:, others] == NR).all()
+    assert not area.rated[:, others, 0].any()
     assert (area.n_not_reached[:, others, 1:] == area.n_items[others, 1:]).all()
+
+
+def legacy(instrument) -> GateRule:
+    """The instrument's rule without a minimum of answers, as format-1 manifests have it."""
+    return dataclasses.replace(instrument.rule, min_answered=None)
+
+
+def test_without_a_minimum_the_levels_are_those_of_earlier_releases(instrument):
+    """The docstring's last paragraph: every set rated, blanks simply not achieved."""
+    scores = compute(make_responses(instrument, STAGED_EXAMPLE), rule=legacy(instrument))
+    area, q = unit(scores, "area", "QUA")
+    assert area.level[:, q].tolist() == [2, 0, 1]
+    others = [k for k, a in enumerate(area.units) if a != "QUA"]
+    assert (area.level[:, others] == 0).all() and area.rated.all()
+    levels = {p: unit(scores, "practice", p) for p in QUA.split()}
+    assert {p: us.level[:, k].tolist() for p, (us, k) in levels.items()} == {
+        "QUA01": [2, 1, 2], "QUA02": [1, 0, 0], "QUA03": [1, 0, 1]}
+    group, g = unit(scores, "group", "planning")
+    assert group.level[:, g].tolist() == [1, 1, 1]
 
 
 def test_staged_docstring_example_practices(instrument):
     scores = compute(make_responses(instrument, STAGED_EXAMPLE))
     levels = {p: unit(scores, "practice", p) for p in QUA.split()}
     assert {p: us.level[:, k].tolist() for p, (us, k) in levels.items()} == {
-        "QUA01": [2, 1, 2], "QUA02": [1, 0, 0], "QUA03": [1, 0, 1]}
+        "QUA01": [2, 1, NR], "QUA02": [1, 0, 0], "QUA03": [NR, 0, 1]}
+    # A's QUA03_M = 9 (don't know) and C's blank QUA01_C leave those stages not rated
+    assert not levels["QUA03"][0].rated[0, levels["QUA03"][1], 1]
+    assert not levels["QUA01"][0].rated[2, levels["QUA01"][1], 2]
     us, k = levels["QUA01"]
     # B's QUA01_M = 5 was answered anyway: ignored, not reached, not achieved
     assert us.n_not_reached[1, k].tolist() == [0, 1, 1, 1]
@@ -90,13 +121,15 @@ def test_staged_docstring_example_group_not_reached_do_not_shrink_n(instrument):
     scores = compute(make_responses(instrument, STAGED_EXAMPLE))
     group, g = unit(scores, "group", "planning")
     assert group.n_items[g].tolist() == [24, 24, 24, 24]
-    assert group.level[:, g].tolist() == [1, 1, 1]
-    # A: M mean 4.0 from QUA01_M alone, but 23 not-reached stems enter the test as 1
+    # S: 1 of 24 answered, 12 needed: not rated, so the group's level is not rated
+    assert group.level[:, g].tolist() == [NR, NR, NR]
+    assert not group.rated[:, g, 0].any() and not group.achieved[:, g, 0].any()
+    # A: M mean 4.0 from QUA01_M alone, but 23 not-reached stems enter the test as 1,
+    # and count towards the minimum: rated, not achieved
     assert group.mean[0, g, 1] == 4.0
     assert group.n_answered[0, g, 1] == 1 and group.n_not_reached[0, g, 1] == 23
-    assert not group.achieved[0, g, 1]
+    assert group.rated[0, g, 1] and not group.achieved[0, g, 1]
     assert group.n_not_reached[1, g].tolist() == [0, 24, 24, 24]
-    assert group.achieved[:, g, 0].tolist() == [True, True, True]
 
 
 def test_staged_is_the_default_and_the_report_says_so(instrument):
@@ -113,9 +146,10 @@ def test_not_reached_counts_as_not_achieved_even_when_the_rule_is_low(instrument
     assert scores.rule.threshold == 1.5 and scores.overrides == {"threshold": 1.5}
     assert "overridden" in scores.notes[1]
     area, q = unit(scores, "area", "QUA")
-    # the gate is still the questionnaire's (3.5): B's M..I remain not reached
+    # the gate is still the questionnaire's (3.5): B's M..I remain not reached;
+    # C passes S and M at 1.5, then its blank C stage is not rated
     assert area.n_not_reached[1, q].tolist() == [0, 3, 3, 3]
-    assert area.level[:, q].tolist() == [4, 1, 2]
+    assert area.level[:, q].tolist() == [4, 1, NR]
 
 
 def test_count_rule_not_reached_is_unmarked(instrument):
@@ -167,9 +201,9 @@ def test_opm3_binary_docstring_example(yesno_instrument):
                                [[200 / 3, 100 / 3, 0, 100], [100 / 3, 0, 0, 0], [0, 0, 0, 0]],
                                rtol=1e-6)
     assert area.n_attained[:, q].tolist() == [[2, 1, 0, 3], [1, 0, 0, 0], [0, 0, 0, 0]]
-    assert area.level[:, q].tolist() == [2, 0, 0]
+    assert area.level[:, q].tolist() == [2, 0, NR]  # C: don't know throughout
     pr, k = unit(scores, "practice", "QUA01")
-    assert pr.level[:, k].tolist() == [2, 0, 0]
+    assert pr.level[:, k].tolist() == [2, 0, NR]
     assert scores.units["group"].n_attained is not None
     assert scores.units["area"].applied_share is None
 
@@ -185,24 +219,24 @@ def test_opm3_binary_on_likert_counts_codes_at_the_threshold(instrument):
 # --------------------------------------------------------------------------- coverage
 COS = "COS01 COS02 COS03 COS04"
 COVERAGE_EXAMPLE = [stems(COS, "S", [4, 4, 2, 2]),  # A: 2 of 4 = half -> frequent
-                    stems(COS, "S", [5, 3, 3, 9]),  # B: 1 of 4 -> sparse
+                    stems(COS, "S", [5, 3, 3, 9]),  # B: 1 of 3 counted -> sparse
                     stems(COS, "S", [4, 4, 4, 5])]  # C: 4 of 4 -> frequent
 
 
 def test_coverage_docstring_example(instrument):
     scores = compute(make_responses(instrument, COVERAGE_EXAMPLE), method="coverage")
     area, c = unit(scores, "area", "COS")
-    np.testing.assert_allclose(area.applied_share[:, c], [0.5, 0.25, 1.0])
+    np.testing.assert_allclose(area.applied_share[:, c], [0.5, 1 / 3, 1.0], rtol=1e-6)
     assert area.frequent[:, c].tolist() == [True, False, True]
     others = [k for k, a in enumerate(area.units) if a != "COS"]
-    assert (area.applied_share[:, others] == 0).all() and not area.frequent[:, others].any()
+    assert np.isnan(area.applied_share[:, others]).all() and not area.frequent[:, others].any()
+    # 3 of planning's 24 practices and 1 of monitoring & controlling's 12 count: too few
     group, g = unit(scores, "group", "planning")
-    np.testing.assert_allclose(group.applied_share[:, g], [2 / 24, 1 / 24, 3 / 24], rtol=1e-6)
     mc, m = unit(scores, "group", "monitoring_controlling")
-    np.testing.assert_allclose(mc.applied_share[:, m], [0, 0, 1 / 12], rtol=1e-6)
+    assert np.isnan(group.applied_share[:, g]).all() and np.isnan(mc.applied_share[:, m]).all()
     assert not group.frequent[:, g].any() and not mc.frequent[:, m].any()
     pr, k = unit(scores, "practice", "COS04")
-    assert pr.applied_share[:, k].tolist() == [0.0, 0.0, 1.0]
+    np.testing.assert_array_equal(pr.applied_share[:, k], [0.0, np.nan, 1.0])
     assert pr.frequent[:, k].tolist() == [False, False, True]
 
 
@@ -232,7 +266,8 @@ def test_blocks_of_rows_give_the_same_results(instrument, monkeypatch, threads):
     blocks = compute(resp, method="coverage", progress=seen.append)
     assert sorted(seen) == [1, 2, 2, 2, 2]  # threads report in any order
     for t in whole.units:
-        for name in ("mean", "n_answered", "n_not_reached", "achieved", "level", "applied_share"):
+        for name in ("mean", "n_answered", "n_not_reached", "achieved", "rated", "level",
+                     "applied_share"):
             np.testing.assert_array_equal(getattr(whole.units[t], name),
                                           getattr(blocks.units[t], name))
     import pandas as pd
@@ -291,6 +326,11 @@ def test_respondents_long_layout(instrument):
     assert rows.stage.tolist() == ["S", "M", "C", "I"]
     assert rows.level.tolist() == [2, 2, 2, 2]
     assert rows.achieved.tolist() == [True, True, False, True]
+    assert rows.status.tolist() == ["achieved", "achieved", "not achieved", "achieved"]
+    blank = table[(table.respondent_id == "C") & (table.unit == "QUA")]
+    assert blank.status.tolist() == ["achieved", "not achieved", "not rated", "not rated"]
+    other = table[(table.respondent_id == "A") & (table.unit == "INT")]
+    assert other.level.isna().all() and other.status.tolist()[0] == "not rated"
     assert rows.n_items.tolist() == [3, 3, 3, 3]
     assert table.respondent_id.tolist()[:per] == ["A"] * per  # respondent-major
     assert list(table.unit_type.cat.categories) == ["area", "group"]

@@ -3,8 +3,10 @@
 * gating never changes a level: a full response and the same response with the
   gated-out stems blanked score identically (areas, process groups and practices);
 * raising any single substantive answer never lowers any level (respondent or
-  organisation), nor a coverage classification;
-* levels lie within 0..number of stages and equal the consecutive achieved stages;
+  organisation), nor a coverage classification, wherever both are rated;
+* levels lie within 0..number of stages and equal the consecutive achieved stages,
+  or are "not rated" exactly when the stage that breaks the run has too few
+  substantive answers; a not-rated level is never a number in any output;
 * respondent order does not matter: permuted rows give the same per-respondent
   results, permuted, and the same organisation and reliability tables.
 
@@ -24,8 +26,10 @@ from hypothesis import strategies as st
 from instrument import gating
 from instrument.compile import Options, compile_instrument
 from instrument.loader import load_profile
+from scoring.levels import NOT_APPLICABLE, NOT_RATED
 from scoring.methods import compute
 from scoring.responses import Responses
+from scoring.tidy import write_respondents, write_respondents_wide
 
 SETTINGS = settings(max_examples=30, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -90,7 +94,14 @@ def assert_frames_close(a: pd.DataFrame, b: pd.DataFrame) -> None:
                                   check_exact=False, rtol=1e-9, atol=1e-9)
 
 
-UNIT_ARRAYS = ("mean", "n_answered", "n_not_reached", "achieved", "level")
+UNIT_ARRAYS = ("mean", "n_answered", "n_not_reached", "achieved", "rated", "level")
+
+
+def not_lower(after: np.ndarray, before: np.ndarray) -> bool:
+    """after >= before wherever both are numbers (NaN or negative codes: not rated)."""
+    after, before = np.asarray(after, dtype=float), np.asarray(before, dtype=float)
+    both = np.isfinite(after) & np.isfinite(before) & (after >= 0) & (before >= 0)
+    return bool((after[both] >= before[both]).all())
 
 
 # --------------------------------------------------------------------------- gating
@@ -143,12 +154,33 @@ def test_raising_an_answer_never_lowers_a_level(any_instrument, spec, pick):
     a, b = compute(before, "coverage"), compute(after, "coverage")
     for unit_type in ("area", "group", "practice"):
         lo, hi = a.units[unit_type], b.units[unit_type]
-        assert (hi.level >= lo.level).all(), f"{unit_type}: raising {any_instrument.item_ids[j]}"
-        assert (hi.applied_share >= lo.applied_share).all()
-        assert (hi.frequent >= lo.frequent).all()
+        assert not_lower(hi.level, lo.level), f"{unit_type}: raising {any_instrument.item_ids[j]}"
+        assert not_lower(hi.applied_share, lo.applied_share)
+        classified = ~np.isnan(hi.applied_share) & ~np.isnan(lo.applied_share)
+        assert (hi.frequent[classified] >= lo.frequent[classified]).all()
     oa, ob = a.organisations, b.organisations
-    assert (ob.level_of_means.to_numpy() >= oa.level_of_means.to_numpy()).all()
-    assert (ob.median_level.fillna(-1).to_numpy() >= oa.median_level.fillna(-1).to_numpy()).all()
+    assert not_lower(ob.level_of_means, oa.level_of_means)
+    # the median of the rated respondents' levels, where the same respondents are rated
+    # (a raised answer may open a gate and leave blank stems reached: that respondent's
+    # level becomes not rated and leaves the median, which may then move either way)
+    same = same_rated(a, b)
+    assert not_lower(ob.median_level[same], oa.median_level[same])
+
+
+def same_rated(a, b) -> np.ndarray:
+    """Rows of the organisations table whose unit has the same rated respondents in a and b."""
+    orgs = a.organisations
+    keep = np.zeros(len(orgs), dtype=bool)
+    names = np.asarray(a.responses.organisation, dtype=object)
+    for t, us in a.units.items():
+        rated_a, rated_b = us.level >= 0, b.units[t].level >= 0
+        for k, (org, unit) in enumerate(zip(orgs.organisation, orgs.unit)):
+            if orgs.unit_type.iat[k] != t:
+                continue
+            u = us.units.index(unit)
+            mine = names == org
+            keep[k] = bool((rated_a[mine, u] == rated_b[mine, u]).all())
+    return keep
 
 
 def test_opening_a_gate_cannot_lower_a_group_level(instrument):
@@ -189,7 +221,7 @@ def test_opening_a_gate_cannot_lower_a_group_level(instrument):
     assert (b.level[0, g], a.level[0, g]) == (1, 1)
     assert b.mean[0, g, 1] == pytest.approx(74 / 21) and a.mean[0, g, 1] == pytest.approx(77 / 24)
     for unit_type in ("area", "group", "practice"):
-        assert (after.units[unit_type].level >= before.units[unit_type].level).all()
+        assert not_lower(after.units[unit_type].level, before.units[unit_type].level)
 
 
 # --------------------------------------------------------------------------- range
@@ -200,14 +232,31 @@ def test_levels_within_range_and_consecutive(any_instrument, spec):
     n_stages = len(any_instrument.stages)
     for us in scores.units.values():
         assert us.level.dtype == np.int8
-        assert ((us.level >= 0) & (us.level <= n_stages)).all()
+        assert (((us.level >= 0) & (us.level <= n_stages)) | (us.level == NOT_RATED)).all()
+        assert not (us.level == NOT_APPLICABLE).any()  # one form asks every practice
         consecutive = np.cumprod(us.achieved, axis=2).sum(axis=2)
-        np.testing.assert_array_equal(us.level, consecutive)
+        breaking = np.minimum(consecutive, n_stages - 1)
+        judged = np.take_along_axis(us.rated, breaking[:, :, None], axis=2)[:, :, 0]
+        full = consecutive == n_stages
+        np.testing.assert_array_equal(us.level, np.where(full | judged, consecutive, NOT_RATED))
+        assert not (us.achieved & ~us.rated).any()  # never achieved without a rating
         # descriptive counts never exceed the stems of the unit-stage
         assert ((us.n_answered + us.n_not_reached) <= us.n_items).all()
+        # rated means at least the minimum of substantive answers or not-reached stems
+        need = np.vectorize(lambda k: gating.required_answers(any_instrument.rule, int(k)))(
+            us.n_items)
+        assert ((us.n_answered + us.n_not_reached >= need) | ~us.rated).all()
+        assert ((us.n_answered + us.n_not_reached < need) | us.rated | (us.n_items == 0)).all()
     org = scores.organisations
-    assert org.level_of_means.between(0, n_stages).all()
-    assert org.median_level.between(0, n_stages).all()
+    assert (org.level_of_means.between(0, n_stages) | (org.level_of_means.isna()
+                                                       & (org.status_of_means != ""))).all()
+    assert (org.median_level.between(0, n_stages) | org.median_level.isna()).all()
+    # not rated is never a number: blank cells in both layouts of respondents.csv
+    import io
+    for writer in (write_respondents, write_respondents_wide):
+        out = io.BytesIO()
+        writer(scores, out)
+        assert "-1" not in out.getvalue().decode("utf-8-sig").replace("-1.", "")
 
 
 # --------------------------------------------------------------------------- order

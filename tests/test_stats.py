@@ -212,10 +212,11 @@ def pick(table: pd.DataFrame, **where) -> pd.DataFrame:
 def test_organisation_table_hand_example(org_scores):
     """甲, area QUA.
 
-    Respondents' S means 13/3, 11/3, 3, 14/3 (mean 3.9167); levels 2, 1, 0, 2 (median
-    1.5). Item means with not reached = 1: S 4.25, 4.0, 3.5 -> 3.917 achieved;
-    M (4+4+1+5)/4 = 3.5, (4+3+1+4)/4 = 3.0, (3+3+1+4)/4 = 2.75 -> 3.083 not achieved:
-    level of the means 1.
+    Respondents' S means 13/3, 11/3, 3, 14/3 (mean 3.9167); levels: the first and the
+    fourth achieve S and M and leave C blank, so their levels are not rated; the second
+    1, the third 0 (median of the rated levels 0.5). Item means with not reached = 1:
+    S 4.25, 4.0, 3.5 -> 3.917 achieved; M (4+4+1+5)/4 = 3.5, (4+3+1+4)/4 = 3.0,
+    (3+3+1+4)/4 = 2.75 -> 3.083 not achieved: level of the means 1.
     """
     org = org_scores.organisations
     s = pick(org, organisation="甲", unit="QUA", stage="S").iloc[0]
@@ -223,7 +224,10 @@ def test_organisation_table_hand_example(org_scores):
     assert s["mean"] == pytest.approx(47 / 12)
     assert s.sd == pytest.approx(np.std([13 / 3, 11 / 3, 3, 14 / 3], ddof=1))
     assert s.share_achieved == 0.75 and bool(s.achieved_of_means)
-    assert s.level_of_means == 1 and s.median_level == 1.5 and s.flag == ""
+    assert s.level_of_means == 1 and s.median_level == 0.5 and s.flag == ""
+    assert (s.n_applicable, s.n_rated) == (4, 4) and s.status_of_means == ""
+    c = pick(org, organisation="甲", unit="QUA", stage="C").iloc[0]
+    assert c.n_rated == 1 and c.share_achieved == 0  # only the third: not reached, rated
     m = pick(org, organisation="甲", unit="QUA", stage="M").iloc[0]
     assert (m.n_answered, m.n_not_reached) == (3, 1)
     assert m["mean"] == pytest.approx(np.mean([11 / 3, 10 / 3, 13 / 3]))
