@@ -28,8 +28,9 @@ from instrument.yamlsafe import read_text
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(cls=ReportingGroup, invoke_without_command=True, context_settings=CONTEXT)
-@click.version_option(__version__, "--version", prog_name="build.py")
+@click.group("build.py", cls=ReportingGroup, invoke_without_command=True, context_settings=CONTEXT,
+             examples_as="python build.py")
+@click.version_option(__version__, "--version")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Build maturity questionnaires from an item bank and term profiles.
@@ -43,6 +44,8 @@ def cli(ctx: click.Context) -> None:
       python build.py build --profile pb --lang zh-TW --format pdf
       python build.py validate my-profile.yaml
       python build.py list
+
+    Installed (pip install . or pipx install .), this is the `opm-build` command.
     """
     if ctx.invoked_subcommand is None:
         ctx.invoke(build_cmd)
@@ -326,7 +329,8 @@ def followup_cmd(wave1: Path, manifest_path: Path, out_dir: Path | None = None,
 
 
 def main() -> None:
-    cli(prog_name="build.py")
+    """``python build.py`` and the ``opm-build`` console script; help names the one used."""
+    cli()
 
 
 if __name__ == "__main__":

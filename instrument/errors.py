@@ -205,8 +205,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                 "a data-entry workbook unpacks to a few MB; check that this is the right file, "
                 "or save the sheet as CSV UTF-8 and score the CSV"),
     "SCORE_001": ("no built manifest for instrument '{ident}' under {root}/",
-                  "run `python build.py` first, or pass --manifest PATH to the manifest.json "
-                  "that came with the questionnaire"),
+                  "build the questionnaire first (`python build.py`, or `opm-build` when "
+                  "installed), or pass --manifest PATH to the manifest.json that came with it"),
     "SCORE_002": ("the files do not say which instrument they belong to (no 'instrument' values)",
                   "pass --manifest PATH, e.g. --manifest out/pmbok6/pb-zh-TW/manifest.json"),
     "SCORE_003": ("the files name {n} instruments: {ids}",
