@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from instrument import __version__
+from instrument import __version__, fonts
 from instrument.artifacts import FORMATS, RenderSettings, render
 from instrument.atomic import safe_part, write_folders
 from instrument.cligroup import ReportingGroup
@@ -74,7 +74,8 @@ def cli(ctx: click.Context) -> None:
 @click.option("--paper", type=click.Choice(["A4", "letter"]), default="A4", show_default=True,
               help="Paper size for PDFs. Example: --paper letter")
 @click.option("--font", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="TrueType CJK font for PDFs (default: AR PL UMing TW if installed). "
+              help="TrueType CJK font for PDFs (default: AR PL UMing TW, else MingLiU, "
+                   "Microsoft JhengHei or DFKai-SB on Windows, Songti TC or Heiti TC on macOS). "
                    "Example: --font C:/Windows/Fonts/mingliu.ttc")
 def build_cmd(bank: str = "pmbok6", profiles: tuple[str, ...] = (), langs: tuple[str, ...] = (),
               formats: tuple[str, ...] = (), out_dir: Path = Path("out"), scale: str | None = None,
@@ -111,6 +112,8 @@ def build_cmd(bank: str = "pmbok6", profiles: tuple[str, ...] = (), langs: tuple
     n_files = sum(len(f) for f in folders.values())
     click.echo(f"built {count} instrument{'s' * (count != 1)} ({n_files} files) into "
                f"{out_dir}/{the_bank.id}/ in {time.perf_counter() - started:.1f} s")
+    if "pdf" in wanted and folders:
+        _say_font(font)
     for rel in folders:
         click.echo(f"  {out_dir / rel}")
 
@@ -153,6 +156,14 @@ def validate_cmd(files: tuple[Path, ...], bank: str) -> None:
             problems.extend(exc.problems)
     if problems:
         raise InstrumentError(problems)
+
+
+def _say_font(font: Path | None) -> None:
+    """One line on stdout naming the font the PDFs embed; fonts passed over go to stderr."""
+    chosen = fonts.find(str(font) if font else None)
+    for note in chosen.notes:
+        click.echo(f"note: font passed over: {note}", err=True)
+    click.echo(f"font: {chosen} embedded in the PDFs")
 
 
 def _is_bank(text: str) -> bool:
@@ -261,7 +272,7 @@ def schema_cmd(kind: str) -> None:
 @click.option("--paper", type=click.Choice(["A4", "letter"]), default="A4", show_default=True,
               help="Paper size of the forms. Example: --paper letter")
 @click.option("--font", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="TrueType CJK font (default: AR PL UMing TW if installed). "
+              help="TrueType CJK font (default: as for build --font). "
                    "Example: --font C:/Windows/Fonts/mingliu.ttc")
 @click.option("--encoding", default=None, metavar="ENC",
               help="Encoding of WAVE1.csv (default: detected; UTF-8 with or without BOM, or "
@@ -319,6 +330,8 @@ def followup_cmd(wave1: Path, manifest_path: Path, out_dir: Path | None = None,
     click.echo(f"{len(plans)} respondent{'s' * (len(plans) != 1)}: {written.forms} wave-2 "
                f"form{'s' * (written.forms != 1)} ({written.pages} pages), {none} need no wave 2; "
                f"written to {folder}/ in {time.perf_counter() - started:.1f} s")
+    if written.forms:
+        _say_font(font)
     click.echo(f"  {folder / 'followup.csv'}")
     if len(written.combined) == 1:
         click.echo(f"  {written.combined[0]}")

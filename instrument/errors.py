@@ -84,9 +84,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                   "use one of: {known}"),
     "BUILD_003": ("output folder problem: {detail}",
                   "choose another --out folder"),
-    "BUILD_004": ("no TrueType CJK font found",
+    "BUILD_004": ("no TrueType CJK font found{skipped}",
                   "install Debian's fonts-arphic-uming (bash scripts/install.sh does it), or "
-                  "pass --font PATH to a .ttf/.ttc font with Traditional Chinese glyphs"),
+                  "pass --font PATH to a .ttf/.ttc font with Traditional Chinese glyphs "
+                  "(Windows: C:/Windows/Fonts/mingliu.ttc; macOS: "
+                  "/System/Library/Fonts/Supplemental/Songti.ttc)"),
     "BUILD_005": ("font problem: {detail}",
                   "pass --font PATH to a TrueType (.ttf/.ttc with glyf outlines) CJK font; "
                   "OpenType/CFF fonts such as Noto CJK cannot be embedded by reportlab"),

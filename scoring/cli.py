@@ -189,7 +189,8 @@ def check_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
               help="Language of the reports (default: the manifest's). Example: --lang en")
 @click.option("--font", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None,
-              help="TrueType CJK font for report.pdf (default: AR PL UMing TW if installed). "
+              help="TrueType CJK font for report.pdf (default: as build.py finds one: AR PL "
+                   "UMing TW, else the Windows or macOS Traditional Chinese fonts). "
                    "Example: --font C:/Windows/Fonts/mingliu.ttc")
 @click.option("--paper", type=click.Choice(("A4", "letter")), default="A4", show_default=True,
               help="Paper size of report.pdf. Example: --paper letter")
