@@ -131,6 +131,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                   "{fix}"),
     "ADAPT_009": ("and {n} more {what} not listed",
                   "fix the ones listed and run again; the rest often go away with them"),
+    "ADAPT_010": ("column '{column}' looks like {what}, but the file was read in the "
+                  "scorer's own layout",
+                  "if this is a platform's export, say which: --from {platform} "
+                  "(docs/channels/ shows each platform's export)"),
     "CSV_001": ("cannot read file: {detail}",
                 "check the path, and close the file if another program holds it"),
     "CSV_002": ("the file is {size}, more than the limit of {limit}",

@@ -115,8 +115,9 @@ def _input_options(func):
 def cli() -> None:
     """Check and score returned maturity questionnaires.
 
-    Reads CSV (comma or tab; UTF-8, UTF-16 or Big5) and .xlsx data-entry files,
-    checks them against the questionnaire's manifest.json, and computes
+    Reads CSV (comma, tab or semicolon; UTF-8, UTF-16 or Big5) and .xlsx files
+    (data-entry sheets, and survey platforms' exports and downloads as CSV or
+    XLS), checks them against the questionnaire's manifest.json, and computes
     maturity levels 0-4 per respondent and organisation, per knowledge area,
     process group, practice and stage.
 
