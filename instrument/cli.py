@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from instrument import __version__
+from instrument import __version__, fonts
 from instrument.artifacts import FORMATS, RenderSettings, render
 from instrument.atomic import safe_part, write_folders
 from instrument.cligroup import ReportingGroup
@@ -28,8 +28,9 @@ from instrument.yamlsafe import read_text
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(cls=ReportingGroup, invoke_without_command=True, context_settings=CONTEXT)
-@click.version_option(__version__, "--version", prog_name="build.py")
+@click.group("build.py", cls=ReportingGroup, invoke_without_command=True, context_settings=CONTEXT,
+             examples_as="python build.py")
+@click.version_option(__version__, "--version")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Build maturity questionnaires from an item bank and term profiles.
@@ -43,6 +44,8 @@ def cli(ctx: click.Context) -> None:
       python build.py build --profile pb --lang zh-TW --format pdf
       python build.py validate my-profile.yaml
       python build.py list
+
+    Installed (pip install . or pipx install .), this is the `opm-build` command.
     """
     if ctx.invoked_subcommand is None:
         ctx.invoke(build_cmd)
@@ -71,7 +74,8 @@ def cli(ctx: click.Context) -> None:
 @click.option("--paper", type=click.Choice(["A4", "letter"]), default="A4", show_default=True,
               help="Paper size for PDFs. Example: --paper letter")
 @click.option("--font", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="TrueType CJK font for PDFs (default: AR PL UMing TW if installed). "
+              help="TrueType CJK font for PDFs (default: AR PL UMing TW, else MingLiU, "
+                   "Microsoft JhengHei or DFKai-SB on Windows, Songti TC or Heiti TC on macOS). "
                    "Example: --font C:/Windows/Fonts/mingliu.ttc")
 def build_cmd(bank: str = "pmbok6", profiles: tuple[str, ...] = (), langs: tuple[str, ...] = (),
               formats: tuple[str, ...] = (), out_dir: Path = Path("out"), scale: str | None = None,
@@ -108,6 +112,8 @@ def build_cmd(bank: str = "pmbok6", profiles: tuple[str, ...] = (), langs: tuple
     n_files = sum(len(f) for f in folders.values())
     click.echo(f"built {count} instrument{'s' * (count != 1)} ({n_files} files) into "
                f"{out_dir}/{the_bank.id}/ in {time.perf_counter() - started:.1f} s")
+    if "pdf" in wanted and folders:
+        _say_font(font)
     for rel in folders:
         click.echo(f"  {out_dir / rel}")
 
@@ -150,6 +156,14 @@ def validate_cmd(files: tuple[Path, ...], bank: str) -> None:
             problems.extend(exc.problems)
     if problems:
         raise InstrumentError(problems)
+
+
+def _say_font(font: Path | None) -> None:
+    """One line on stdout naming the font the PDFs embed; fonts passed over go to stderr."""
+    chosen = fonts.find(str(font) if font else None)
+    for note in chosen.notes:
+        click.echo(f"note: font passed over: {note}", err=True)
+    click.echo(f"font: {chosen} embedded in the PDFs")
 
 
 def _is_bank(text: str) -> bool:
@@ -261,7 +275,7 @@ def schema_cmd(kind: str) -> None:
 @click.option("--paper", type=click.Choice(["A4", "letter"]), default="A4", show_default=True,
               help="Paper size of the forms. Example: --paper letter")
 @click.option("--font", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="TrueType CJK font (default: AR PL UMing TW if installed). "
+              help="TrueType CJK font (default: as for build --font). "
                    "Example: --font C:/Windows/Fonts/mingliu.ttc")
 @click.option("--encoding", default=None, metavar="ENC",
               help="Encoding of WAVE1.csv (default: detected; UTF-8 with or without BOM, or "
@@ -319,6 +333,8 @@ def followup_cmd(wave1: Path, manifest_path: Path, out_dir: Path | None = None,
     click.echo(f"{len(plans)} respondent{'s' * (len(plans) != 1)}: {written.forms} wave-2 "
                f"form{'s' * (written.forms != 1)} ({written.pages} pages), {none} need no wave 2; "
                f"written to {folder}/ in {time.perf_counter() - started:.1f} s")
+    if written.forms:
+        _say_font(font)
     click.echo(f"  {folder / 'followup.csv'}")
     if len(written.combined) == 1:
         click.echo(f"  {written.combined[0]}")
@@ -329,7 +345,8 @@ def followup_cmd(wave1: Path, manifest_path: Path, out_dir: Path | None = None,
 
 
 def main() -> None:
-    cli(prog_name="build.py")
+    """``python build.py`` and the ``opm-build`` console script; help names the one used."""
+    cli()
 
 
 if __name__ == "__main__":

@@ -103,9 +103,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                   "use one of: {known}"),
     "BUILD_003": ("output folder problem: {detail}",
                   "choose another --out folder"),
-    "BUILD_004": ("no TrueType CJK font found",
+    "BUILD_004": ("no TrueType CJK font found{skipped}",
                   "install Debian's fonts-arphic-uming (bash scripts/install.sh does it), or "
-                  "pass --font PATH to a .ttf/.ttc font with Traditional Chinese glyphs"),
+                  "pass --font PATH to a .ttf/.ttc font with Traditional Chinese glyphs "
+                  "(Windows: C:/Windows/Fonts/mingliu.ttc; macOS: "
+                  "/System/Library/Fonts/Supplemental/Songti.ttc)"),
     "BUILD_005": ("font problem: {detail}",
                   "pass --font PATH to a TrueType (.ttf/.ttc with glyf outlines) CJK font; "
                   "OpenType/CFF fonts such as Noto CJK cannot be embedded by reportlab"),
@@ -148,6 +150,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                   "{fix}"),
     "ADAPT_009": ("and {n} more {what} not listed",
                   "fix the ones listed and run again; the rest often go away with them"),
+    "ADAPT_010": ("column '{column}' looks like {what}, but the file was read in the "
+                  "scorer's own layout",
+                  "if this is a platform's export, say which: --from {platform} "
+                  "(docs/channels/ shows each platform's export)"),
     "CSV_001": ("cannot read file: {detail}",
                 "check the path, and close the file if another program holds it"),
     "CSV_002": ("the file is {size}, more than the limit of {limit}",
@@ -238,8 +244,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                 "score the file with the manifest of the form it was typed from, or add the "
                 "missing columns (the header is in data-entry.csv next to that manifest)"),
     "SCORE_001": ("no built manifest for instrument '{ident}' under {root}/",
-                  "run `python build.py` first, or pass --manifest PATH to the manifest.json "
-                  "that came with the questionnaire"),
+                  "build the questionnaire first (`python build.py`, or `opm-build` when "
+                  "installed), or pass --manifest PATH to the manifest.json that came with it"),
     "SCORE_002": ("the files do not say which instrument they belong to (no 'instrument' values)",
                   "pass --manifest PATH, e.g. --manifest out/pmbok6/pb-zh-TW/manifest.json"),
     "SCORE_003": ("the files name {n} questionnaires that cannot be scored together: {ids}",

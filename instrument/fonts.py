@@ -1,79 +1,193 @@
 """Find and register an embeddable Traditional-Chinese TrueType font for reportlab.
 
 reportlab's built-in CID font MSung-Light is never embedded (blank or tofu where
-the reader lacks it), and Noto CJK has CFF outlines reportlab refuses, so we look
-for a TrueType face with glyf outlines, choosing a .ttc face by its family name,
-never by index (the index of AR PL UMing TW differs between font releases).
+the reader lacks it), and it refuses CFF (OpenType/PostScript) outlines, the kind
+Noto CJK and macOS's PingFang have. So we look for a TrueType face with glyf
+outlines and Traditional Chinese glyphs, in the standard font folders of Debian
+(AR PL UMing TW, the default that scripts/install.sh installs), Windows (MingLiU,
+Microsoft JhengHei, DFKai-SB; the system and the per-user folder) and macOS
+(Songti TC, Heiti TC, Arial Unicode). A font with CFF outlines or without the
+glyphs is passed over with a note, never a traceback. A .ttc face is chosen by its
+family name, never by index (the index of AR PL UMing TW differs between releases).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .errors import InstrumentError, Location, problem
 
-# (file, family name) in order of preference; Debian's fonts-arphic-uming first.
-CANDIDATES: tuple[tuple[str, str], ...] = (
+# (file name, family name preferred in it), in order of preference, per kind of folder
+DEBIAN_FONTS: tuple[tuple[str, str], ...] = (
     ("/usr/share/fonts/truetype/arphic/uming.ttc", "AR PL UMing TW"),
-    ("/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf", ""),
     ("/usr/share/fonts/truetype/arphic/ukai.ttc", "AR PL UKai TW"),
-    ("C:/Windows/Fonts/mingliu.ttc", "MingLiU"),
-    ("/Library/Fonts/Arial Unicode.ttf", ""),
+    ("/usr/share/fonts/truetype/arphic-bsmi00lp/bsmi00lp.ttf", ""),
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", ""),
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", ""),
+    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", "Noto Serif CJK TC"),  # CFF
+)
+WINDOWS_FONTS: tuple[tuple[str, str], ...] = (
+    ("mingliu.ttc", "MingLiU"),  # 細明體 / 新細明體
+    ("msjh.ttc", "Microsoft JhengHei"),  # 微軟正黑體 (Windows 8 and later)
+    ("msjh.ttf", "Microsoft JhengHei"),  # Windows 7
+    ("kaiu.ttf", "DFKai-SB"),  # 標楷體
+)
+MACOS_FONTS: tuple[tuple[str, str], ...] = (
+    ("Songti.ttc", "Songti TC"),
+    ("STHeiti Light.ttc", "Heiti TC"),
+    ("STHeiti Medium.ttc", "Heiti TC"),
+    ("Arial Unicode.ttf", ""),
+    ("PingFang.ttc", "PingFang TC"),  # CFF outlines: found, and passed over with a note
 )
 FONT_NAME = "CJK"  # the default font's name for setFont(); a --font gets its own name
 PROBE = "專案管理成熟度錄案承辦人"  # glyphs a usable font must have
 
 
-def _faces(path: Path) -> list[tuple[int, str]]:
+@dataclass(frozen=True)
+class Font:
+    """The font chosen for the PDFs, and the fonts passed over on the way (``notes``)."""
+
+    path: Path
+    index: int
+    family: str
+    notes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.family} ({self.path})"
+
+
+def font_folders(env: Mapping[str, str] | None = None, home: Path | None = None,
+                 root: Path = Path("/")) -> dict[str, list[Path]]:
+    """The standard font folders of Windows and macOS, by system.
+
+    Windows: %WINDIR%\\Fonts (C:\\Windows\\Fonts) and the per-user
+    %LOCALAPPDATA%\\Microsoft\\Windows\\Fonts, looked at on Windows or where those
+    variables are set. macOS: /System/Library/Fonts (and its Supplemental/),
+    /Library/Fonts and ~/Library/Fonts. ``root`` prefixes the absolute folders
+    (a test's fake layout).
+    """
+    env = os.environ if env is None else env
+    home = Path.home() if home is None else home
+    windows = []
+    windir = env.get("WINDIR") or env.get("SystemRoot") or (r"C:\Windows" if os.name == "nt" else "")
+    if windir:
+        windows.append(Path(windir) / "Fonts")
+    if env.get("LOCALAPPDATA"):
+        windows.append(Path(env["LOCALAPPDATA"]) / "Microsoft" / "Windows" / "Fonts")
+    macos = [root / "System/Library/Fonts", root / "System/Library/Fonts/Supplemental",
+             root / "Library/Fonts", home / "Library/Fonts"]
+    return {"windows": windows, "macos": macos}
+
+
+def candidates(env: Mapping[str, str] | None = None, home: Path | None = None,
+               root: Path = Path("/")) -> list[tuple[Path, str]]:
+    """Existing font files worth trying, best first, with the family preferred in each."""
+    found = [(root / path.lstrip("/"), family) for path, family in DEBIAN_FONTS]
+    found = [(p, fam) for p, fam in found if p.is_file()]
+    folders = font_folders(env, home, root)
+    for system, names in (("windows", WINDOWS_FONTS), ("macos", MACOS_FONTS)):
+        for folder in folders[system]:
+            try:  # Windows folders are case-insensitive: MINGLIU.TTC is mingliu.ttc
+                present = {p.name.casefold(): p for p in folder.iterdir() if p.is_file()}
+            except OSError:
+                continue
+            found += [(present[n.casefold()], fam) for n, fam in names if n.casefold() in present]
+    return found
+
+
+def _sfnt_versions(path: Path) -> list[bytes]:
+    """The sfnt version of each face: b'OTTO' for CFF outlines, else TrueType."""
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        if head[:4] != b"ttcf":
+            return [head[:4]]
+        count = min(struct.unpack(">I", head[8:12])[0], 64)
+        offsets = struct.unpack(f">{count}I", fh.read(4 * count))
+        versions = []
+        for offset in offsets:
+            fh.seek(offset)
+            versions.append(fh.read(4))
+        return versions
+
+
+def _faces(path: Path) -> list[tuple[int, str, object]]:
+    """(index, family name, reportlab TTFontFile) of each face of a TrueType file."""
     from reportlab.pdfbase.ttfonts import TTFontFile
 
     faces = []
-    for index in range(16 if path.suffix.lower() == ".ttc" else 1):
-        try:
-            face = TTFontFile(str(path), subfontIndex=index)
-        except Exception as exc:  # reportlab raises TTFError and plain errors alike
-            if index == 0:
-                raise InstrumentError([problem("BUILD_005", Location(str(path)), detail=str(exc))])
-            break
-        family = face.familyName.decode("utf-8", "replace") if isinstance(face.familyName, bytes) \
-            else str(face.familyName)
-        faces.append((index, family))
+    for index in range(len(_sfnt_versions(path))):
+        face = TTFontFile(str(path), subfontIndex=index)
+        family = face.familyName
+        faces.append((index, family.decode("utf-8", "replace") if isinstance(family, bytes)
+                      else str(family), face))
     return faces
+
+
+def _usable(path: Path, family: str) -> tuple[str, tuple[int, str] | None]:
+    """('', (index, family)) of the face to embed, or (why not, None)."""
+    try:
+        if b"OTTO" in _sfnt_versions(path):
+            return "CFF (PostScript) outlines, which reportlab cannot embed", None
+        faces = _faces(path)
+    except Exception as exc:  # reportlab raises TTFError and plain errors alike
+        return f"not a readable TrueType font ({exc})", None
+    if not faces:
+        return "no font in the file", None
+    chosen = next((f for f in faces if family and f[1] == family), None)
+    chosen = chosen or next((f for f in faces if f[1].endswith(("TC", "TW"))), faces[0])
+    index, name, face = chosen
+    missing = "".join(ch for ch in PROBE if ord(ch) not in face.charToGlyph)
+    if missing:
+        return f"no glyph for {missing}", None
+    return "", (index, name)
+
+
+def search(found: list[tuple[Path, str]]) -> Font:
+    """The first usable of ``found`` (see ``candidates``), noting the ones passed over."""
+    notes = []
+    for path, family in found:
+        why, face = _usable(path, family)
+        if face is not None:
+            return Font(path, face[0], face[1], tuple(notes))
+        notes.append(f"{path} ({why})")
+    skipped = f"; passed over: {', '.join(notes)}" if notes else ""
+    raise InstrumentError([problem("BUILD_004", Location("font"), skipped=skipped)])
+
+
+@lru_cache(maxsize=8)
+def find(path: str | None = None) -> Font:
+    """The font a PDF embeds: ``path`` (a --font), or the best one installed."""
+    if path is None:
+        return search(candidates())
+    why, face = _usable(Path(path), "")
+    if face is None:
+        raise InstrumentError([problem("BUILD_005", Location(str(path)), detail=why)])
+    return Font(Path(path), face[0], face[1])
 
 
 @lru_cache(maxsize=8)
 def register(path: str | None = None) -> str:
-    """Register the CJK font (``path`` or the first installed candidate); return its name
-    for ``setFont``.
+    """Register the CJK font (``path`` or the best installed one, see ``find``); return its
+    name for ``setFont``.
 
     The font is subset-embedded by reportlab in every PDF that uses it.
     """
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    if path is None:
-        found = next(((Path(f), fam) for f, fam in CANDIDATES if Path(f).is_file()), None)
-        if found is None:
-            raise InstrumentError([problem("BUILD_004", Location("font"))])
-        font_path, family = found
-    else:
-        font_path, family = Path(path), ""
-    faces = _faces(font_path)
-    index = next((i for i, fam in faces if fam == family), None) if family else None
-    if index is None:  # a user's font: prefer a Traditional-Chinese face by name
-        index = next((i for i, fam in faces if fam.endswith((" TW", "TW"))), faces[0][0])
+    font = find(path)
     # one registered name per font file, so a --font in one call never changes what
     # another call's "CJK" means (reportlab's registry is global to the process)
-    name = FONT_NAME if path is None else f"{FONT_NAME}-{hashlib.sha1(str(font_path.resolve()).encode()).hexdigest()[:8]}"
+    name = FONT_NAME if path is None else \
+        f"{FONT_NAME}-{hashlib.sha1(str(font.path.resolve()).encode()).hexdigest()[:8]}"
     try:
-        font = TTFont(name, str(font_path), subfontIndex=index)
+        pdfmetrics.registerFont(TTFont(name, str(font.path), subfontIndex=font.index))
     except Exception as exc:
-        raise InstrumentError([problem("BUILD_005", Location(str(font_path)), detail=str(exc))])
-    missing = [ch for ch in PROBE if ord(ch) not in font.face.charToGlyph]
-    if missing:
-        raise InstrumentError([problem("BUILD_005", Location(str(font_path)),
-                                       detail=f"the font has no glyph for {''.join(missing)}")])
-    pdfmetrics.registerFont(font)
+        raise InstrumentError([problem("BUILD_005", Location(str(font.path)), detail=str(exc))])
     return name

@@ -51,3 +51,30 @@ def find_manifests(root: Path | str = "out") -> dict[str, list[Path]]:
         if isinstance(ident, str):
             found.setdefault(ident, []).append(path)
     return found
+
+
+def bundled_instrument(ident: str) -> Instrument | None:
+    """The bundled questionnaire whose id is ``ident``, compiled with default options; None
+    if no bundled bank makes it.
+
+    What the scorer falls back on when no manifest under out/ has the id, so that an
+    installed package scores returns of its own questionnaires (and the bundled demo)
+    from any folder. The id leaves out profile and language, so one compile per bank
+    decides; the generic profile in the bank's first language is preferred, as
+    among built manifests.
+    """
+    from .compile import compile_instrument
+    from .loader import BANKS_DIR, PROFILES_DIR, bundled, load_bank, load_profile
+
+    profiles = sorted(bundled(PROFILES_DIR), key=lambda name: (name != "generic", name))
+    for name in bundled(BANKS_DIR):
+        try:
+            bank = load_bank(name)
+            if not profiles or not ident.startswith(f"{bank.id}-"):
+                continue
+            inst = compile_instrument(bank, load_profile(profiles[0], bank), bank.languages[0])
+        except InstrumentError:
+            continue
+        if inst.id == ident:
+            return inst
+    return None

@@ -500,12 +500,61 @@ def detect(rows: list[list[str]]) -> str | None:
     if ((names[0] == "id" and {"submitdate", "lastpage", "startlanguage"} <= set(names[:8]))
             or names[:4] == ["response id", "date submitted", "last page", "start language"]):
         found.append("limesurvey")
-    if (names[0] == "record_id" and any(n.endswith("_complete") for n in names)) or \
-            (names[0] == "record id" and "complete?" in names):
+    if _is_redcap(names):
         found.append("redcap")
     if names[0] in ("timestamp", "時間戳記", "时间戳记"):
         found.append("google-forms")
     return found[0] if len(found) == 1 else None
+
+
+_REDCAP_FIELD = re.compile(r"[a-z][a-z0-9_]*")
+REDCAP_COLUMNS = frozenset(n.casefold() for n in REDCAP_META if n.startswith("redcap_"))
+
+
+def _is_redcap(names: list[str]) -> bool:
+    """REDCap's export, whatever the record id field is called: the project's first field
+    comes first (``record_id`` by default, ``participant_id`` or any other name). Told by
+    a ``redcap_*`` column (events, repeats, data access groups, survey identifier); by
+    ``<instrument>_timestamp`` with ``<instrument>_complete``; by the last column being
+    ``<instrument>_complete``, as REDCap ends every full export (unless the first column is
+    the scorer's own respondent_id); or, in a labels export,
+    by 'Complete?' after 'Record ID' or a 'Survey Identifier' / 'Survey Timestamp'."""
+    completes = {n[:-len("_complete")] for n in names
+                 if n.endswith("_complete") and _REDCAP_FIELD.fullmatch(n)}
+    if REDCAP_COLUMNS & set(names):
+        return True
+    if completes and (names[0] == "record_id" or any(f"{c}_timestamp" in names for c in completes)
+                      or names[0] != "respondent_id" and names[-1].endswith("_complete")
+                      and _REDCAP_FIELD.fullmatch(names[-1])):
+        return True
+    labels = {"survey identifier", "survey timestamp", "event name"}
+    return "complete?" in names and (names[0] == "record id" or bool(labels & set(names)))
+
+
+# a column that gives a platform away when detect() was not sure: (platform, pattern, what)
+_TELLTALES = (
+    ("redcap", re.compile(r"[a-z][a-z0-9_]*_complete|complete\?"),
+     "REDCap's instrument status column"),
+    ("kobo", re.compile(r"(?:.*/)?(?:_uuid|_submission_time|_validation_status|_index)"),
+     "KoboToolbox's submission column"),
+    ("limesurvey", re.compile(r"submitdate|lastpage|startlanguage"), "LimeSurvey's column"),
+    ("qualtrics", re.compile(r"responseid|startdate|enddate"), "Qualtrics' column"),
+)
+
+
+def suspect(header: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(platform, column, what it is) for each platform a header has a telltale column of.
+
+    For the reader's message when a file read in the native layout lacks its
+    respondent_id column: "use --from redcap" where a REDCap export's first field
+    has a name of the project's own and its other columns did not settle it.
+    """
+    out = []
+    for platform, pattern, what in _TELLTALES:
+        column = next((c for c in header if pattern.fullmatch(nfkc(c).casefold())), None)
+        if column is not None:
+            out.append((platform, column, what))
+    return out
 
 
 # --------------------------------------------------------------------------- adapt

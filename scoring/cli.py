@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import os
 import re
 import sys
 import time
+from importlib import resources
 from pathlib import Path
 
 import click
@@ -22,7 +24,7 @@ import click
 from instrument import __version__
 from instrument.cligroup import ReportingGroup
 from instrument.errors import InstrumentError, Location, did_you_mean, problem
-from instrument.manifest import find_manifests, load_manifest
+from instrument.manifest import bundled_instrument, find_manifests, load_manifest
 from instrument.model import GateRule, Instrument
 
 from .adapters import PLATFORMS, languages
@@ -88,7 +90,8 @@ def _input_options(func):
                           "(repeatable: forms of one questionnaire for different organisations, "
                           "e.g. the PB and the Smart City forms, score together). Default: the "
                           "built manifests under out/ whose ids the files' 'instrument' column "
-                          "names. Example: --manifest out/pmbok6/pb-zh-TW/manifest.json"),
+                          "names, else the bundled questionnaires of those ids. "
+                          "Example: --manifest out/pmbok6/pb-zh-TW/manifest.json"),
         click.option("--encoding", callback=_encoding, default=None, metavar="ENC",
                      help="Text encoding of the CSV files. Default: detected (UTF-8 with or "
                           "without BOM, UTF-16 with BOM, else Big5/cp950 with a warning). "
@@ -109,13 +112,15 @@ def _input_options(func):
     return func
 
 
-@click.group(cls=_Cli, context_settings=CONTEXT)
-@click.version_option(__version__, "--version", prog_name="python -m scoring")
+@click.group("python -m scoring", cls=_Cli, context_settings=CONTEXT,
+             examples_as="python -m scoring")
+@click.version_option(__version__, "--version")
 def cli() -> None:
     """Check and score returned maturity questionnaires.
 
-    Reads CSV (comma or tab; UTF-8, UTF-16 or Big5) and .xlsx data-entry files,
-    checks them against the questionnaire's manifest.json, and computes
+    Reads CSV (comma, tab or semicolon; UTF-8, UTF-16 or Big5) and .xlsx files
+    (data-entry sheets, and survey platforms' exports and downloads as CSV or
+    XLS), checks them against the questionnaire's manifest.json, and computes
     maturity levels 0-4 per respondent and organisation, per knowledge area,
     process group, practice and stage.
 
@@ -125,6 +130,9 @@ def cli() -> None:
       python -m scoring score returns/*.csv --out results/
       python -m scoring score scoring/demo/pb.csv scoring/demo/smartcity.csv --out out/demo
       python -m scoring score wave1.csv wave2.xlsx --manifest out/pmbok6/pb-zh-TW/manifest.json
+      python -m scoring demo                   # the bundled demo, into out/demo/
+
+    Installed (pip install . or pipx install .), this is the `opm-score` command.
     """
 
 
@@ -189,7 +197,8 @@ def check_cmd(files: tuple[Path, ...], manifests: tuple[Path, ...], encoding: st
               help="Language of the reports (default: the manifest's). Example: --lang en")
 @click.option("--font", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None,
-              help="TrueType CJK font for report.pdf (default: AR PL UMing TW if installed). "
+              help="TrueType CJK font for report.pdf (default: as build.py finds one: AR PL "
+                   "UMing TW, else the Windows or macOS Traditional Chinese fonts). "
                    "Example: --font C:/Windows/Fonts/mingliu.ttc")
 @click.option("--paper", type=click.Choice(("A4", "letter")), default="A4", show_default=True,
               help="Paper size of report.pdf. Example: --paper letter")
@@ -256,6 +265,50 @@ def score_cmd(files: tuple[Path, ...], manifests: tuple[Path, ...], encoding: st
                f"(method {method}, {_describe(scores.rule)}) in "
                f"{time.perf_counter() - started:.1f} s")
     click.echo(f"wrote {out_dir}/: {', '.join(files_out)}")
+
+
+DEMO_FILES = ("pb.csv", "smartcity.csv")  # scored by `demo`; mistakes.csv shows the messages
+
+
+def demo_folder() -> Path:
+    """Where the bundled demo answers are (inside the installed package)."""
+    return Path(str(resources.files(__package__) / "demo"))
+
+
+@cli.command("demo")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out/demo"), show_default=True,
+              help="Folder for the demo's results (as score --out). Example: --out demo-results/")
+@click.option("--lang", type=click.Choice(("zh-TW", "en")), default=None,
+              help="Language of the reports (default: Chinese). Example: --lang en")
+@click.option("--where", is_flag=True,
+              help="Only print the paths of the bundled demo files, one a line, to copy or "
+                   "score yourself. Example: --where")
+@click.pass_context
+def demo_cmd(ctx: click.Context, out_dir: Path, lang: str | None, where: bool) -> None:
+    """Score the bundled demo answers: six organisations, two kinds of agency.
+
+    The same as `python -m scoring score` on the demo's pb.csv and
+    smartcity.csv (they name their questionnaire, so no manifest is needed),
+    from any folder. Afterwards read OUT/report.html. mistakes.csv, a batch
+    typed in with the usual data-entry mistakes, shows the scorer's messages:
+    check it with the path --where prints.
+
+    \b
+    Examples:
+      python -m scoring demo                   # writes out/demo/report.html and the rest
+      python -m scoring demo --lang en --out demo-en/
+      python -m scoring demo --where           # the demo files' paths
+    """
+    folder = demo_folder()
+    if where:
+        for name in (*DEMO_FILES, "mistakes.csv"):
+            click.echo(folder / name)
+        return
+    ctx.invoke(score_cmd, files=tuple(folder / name for name in DEMO_FILES), out_dir=out_dir,
+               lang=lang)
+    click.echo(f"demo answers in {folder}{os.sep} ({', '.join(DEMO_FILES)}); open "
+               f"{out_dir / 'report.html'}")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -337,11 +390,18 @@ def _forms(files: tuple[Path, ...], manifests: tuple[Path, ...],
     if not named:
         raise InstrumentError([problem("SCORE_002", where)])
     built = find_manifests(MANIFEST_ROOT)
-    missing = [i for i in named if i not in built]
-    if missing:
-        raise InstrumentError([problem("SCORE_001", where, ident=missing[0], root=MANIFEST_ROOT)])
     chosen = []
     for ident in sorted(named, key=lambda i: named[i]):
+        if ident not in built:
+            inst = bundled_instrument(ident)
+            if inst is None:
+                raise InstrumentError([problem("SCORE_001", where, ident=ident,
+                                               root=MANIFEST_ROOT)])
+            click.echo(f"using the bundled questionnaire {inst.bank_id} {inst.profile_id}-"
+                       f"{inst.language} (instrument {ident}; no manifest of it under "
+                       f"{MANIFEST_ROOT}/; pass --manifest to choose another)", err=True)
+            chosen.append(inst)
+            continue
         paths = sorted(built[ident], key=_preference)
         if len(paths) > 1:
             click.echo(f"using {paths[0]} (one of {len(paths)} manifests of instrument {ident}; "
@@ -416,4 +476,5 @@ def _bundled_bank(bank_id: str):
 
 
 def main() -> None:
-    cli(prog_name="python -m scoring")
+    """``python -m scoring`` and the ``opm-score`` console script; help names the one used."""
+    cli()

@@ -54,7 +54,7 @@ import pandas as pd
 from instrument.errors import Location, did_you_mean
 from instrument.model import ID_COLUMNS, Instrument
 
-from .adapters import adapt, detect, native_csv
+from .adapters import adapt, detect, native_csv, suspect
 from .responses import ReadResult, Responses
 from .validate import (FileTally, ProblemLog, RowBlock, background_values, check_patterns,
                        check_rows, code_mask, codes_from_text, describe_codes, finish_file,
@@ -337,10 +337,47 @@ def _csv_field_limit(limit: int) -> Iterator[None]:
         csv.field_size_limit(old)
 
 
-def _sniff(header: bytes) -> str:
-    counts = {d: header.count(d.encode()) for d in (",", "\t", ";")}
-    best = max(counts, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] else ","
+DELIMITERS = (",", "\t", ";")
+SNIFF_BYTES = 256 * 1024  # of the rows after the header, to check a delimiter against
+SNIFF_ROWS = 50
+
+
+def _sniff(header: bytes, sample: bytes = b"") -> str:
+    """The delimiter of a file from its header record and (part of) the records after it.
+
+    Each candidate splits the records as the csv module would (quotes respected); the
+    one that makes more than one column and gives the data rows the header's width
+    wins. Counting characters alone tipped towards ',' for ';' files whose English
+    labels hold commas; a label split at ', ' also leaves cells that start with a
+    space, which counts against that candidate when the widths cannot tell.
+    """
+    head = header.decode("utf-8", errors="replace")
+    body = sample.decode("utf-8", errors="replace")
+    if not sample.endswith((b"\n", b"\r")):  # the last record may be cut off
+        body = body[:max(body.rfind("\n"), body.rfind("\r")) + 1]
+    fits = {d: _fit(head + body, d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=fits.__getitem__)
+    return best if fits[best][0] else ","
+
+
+def _fit(text: str, delimiter: str) -> tuple[bool, float, int, int, int]:
+    """How well ``delimiter`` splits ``text``: (more than one column, share of data rows as
+    wide as the header, how many (a stray quote can swallow line ends), minus header cells
+    that start with a space, columns)."""
+    rows: list[list[str]] = []
+    try:
+        with _csv_field_limit(len(text) + 1):
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+                rows.append(row)
+                if len(rows) > SNIFF_ROWS:
+                    break
+    except csv.Error:
+        pass  # judged on the rows before the damage
+    head = rows[0] if rows else []
+    data = [r for r in rows[1:] if r]
+    same = sum(len(r) == len(head) for r in data)
+    spaced = sum(1 for cell in head[1:] if cell[:1] == " ")
+    return len(head) > 1, same / len(data) if data else 1.0, same, -spaced, len(head)
 
 
 # --------------------------------------------------------------------------- header
@@ -524,7 +561,7 @@ def _read_text(path: Path, name: str, size: int, variants: Variants, options: Re
                     byte=_bad_byte(exc))
             return
         header, rest = _first_record(first)
-        delimiter = _sniff(header)
+        delimiter = _sniff(header, rest[:SNIFF_BYTES])
         try:
             header_text = header.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -555,6 +592,7 @@ def _read_text(path: Path, name: str, size: int, variants: Variants, options: Re
         if not layout.usable:
             if layout.names and REQUIRED_ID not in layout.names:
                 _header_lower_down(rest, delimiter, name, log)
+                _looks_like_export(cells, name, log)
             return
         tally.missing = layout.missing
         reader = _BlockReader(layout, delimiter, instrument, name, log, limits,
@@ -625,6 +663,14 @@ def _row_bound(path: Path, max_bytes: int) -> int:
         return (lines or cr) + 1
     except OSError:
         return 0
+
+
+def _looks_like_export(cells: list[str], name: str, log: ProblemLog) -> None:
+    """Say which --from to pass when a header read as native has a platform's telltale
+    column but was not recognised as that platform's export."""
+    for platform, column, what in suspect(cells):
+        log.add("ADAPT_010", Location(name, 1), column=show_value(column), what=what,
+                platform=platform)
 
 
 def _header_lower_down(rest: bytes, delimiter: str, name: str, log: ProblemLog) -> None:
@@ -1012,8 +1058,24 @@ def _read_xlsx(path: Path, name: str, variants: Variants, options: ReadOptions,
             log.add("CSV_025", Location(name), detail=_exc_text(exc))
             return
         cells = [_xlsx_text(c) or "" for c in (header or ())]
+        first_row = 2
+        platform = options.platform or detect([cells])
+        if platform:  # a platform's XLS download: mapped to the native layout like its CSV
+            try:
+                table = [cells, *([_xlsx_text(c) or "" for c in row] for row in rows)]
+            except Exception as exc:
+                log.add("CSV_025", Location(name), detail=_exc_text(exc))
+                return
+            adapted = adapt(table, platform, options.instruments or variants.members, name)
+            log.take(adapted.problems)
+            if any(p.severity == "error" for p in adapted.problems):
+                return
+            cells, rows = adapted.header, iter(adapted.rows)
+            first_row = (adapted.row_numbers or [2])[0]
         layout = _map_header(cells, variants, name, log, limits)
         if not layout.usable:
+            if layout.names and REQUIRED_ID not in layout.names:
+                _looks_like_export(cells, name, log)
             return
         width = len(layout.names)
         item_cols = [f"c{src}" for src, _ in layout.items]
@@ -1023,7 +1085,7 @@ def _read_xlsx(path: Path, name: str, variants: Variants, options: ReadOptions,
         wanted = sorted({src for src, _ in layout.items} | set(layout.ids.values())
                         | set(layout.background.values()))
         tally = FileTally(name, missing=layout.missing)
-        next_row = 2
+        next_row = first_row
         batch: list[tuple] = []
         sheet = f"{name}[{ws.title}]" if ws.title != "data" else name
 
@@ -1241,8 +1303,9 @@ def _peek_rows(path: Path, encoding: str | None, max_rows: int) -> list[list]:
             text = head.decode("utf-8-sig" if exc.start > len(head) - 4 else "cp950",
                                errors="replace")
     text = text[: text.rfind("\n") + 1] if len(head) == 1024**2 else text
-    first = text.split("\n", 1)[0].encode("utf-8")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(first))
+    first, _, rest = text.partition("\n")
+    delimiter = _sniff(f"{first}\n".encode("utf-8"), rest[:SNIFF_BYTES].encode("utf-8"))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     out = []
     for row in reader:
         out.append(row)

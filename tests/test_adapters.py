@@ -78,6 +78,15 @@ ALL_ITEMS = ["respondent_id", "organisation", "instrument", "wave",
     (["StartDate", "EndDate", "Status", "IPAddress", "ResponseId", "Q1"], "qualtrics"),
     (["record_id", "int01_s", "opm_complete"], "redcap"),
     (["Record ID", "本主責機關有書面程序。", "Complete?"], "redcap"),
+    # REDCap keeps the project's own first field name: told by its other columns
+    (["participant_id", "int01_s", "opm_complete"], "redcap"),  # always last in a full export
+    (["participant_id", "redcap_survey_identifier", "opm_timestamp", "int01_s", "opm_complete",
+      "notes"], "redcap"),
+    (["participant_id", "opm_timestamp", "int01_s", "opm_complete", "notes"], "redcap"),
+    (["participant_id", "redcap_event_name", "int01_s"], "redcap"),
+    (["Participant ID", "Survey Timestamp", "本主責機關有書面程序。", "Complete?"], "redcap"),
+    (["participant_id", "opm_complete", "int01_s"], None),  # not sure: the reader says --from
+    (["respondent_id", "organisation", "x_complete"], None),
     (ALL_ITEMS, None),  # the native layout
     (["\ufeffrespondent_id", "organisation", "instrument", "INT01_S"], None),
     (["id", "INT01S"], None),  # could be anything
@@ -414,6 +423,35 @@ def test_redcap_custom_record_id_name_is_the_first_column(mini):
     assert adapted.problems == []
 
 
+def test_redcap_export_with_its_own_record_id_name_is_detected_by_the_reader(mini, tmp_path):
+    from scoring import read
+
+    path = tmp_path / "PROJECT_DATA.csv"
+    path.write_text((EXPORTS / "redcap-raw.csv").read_text("utf-8").replace(
+        "record_id,", "participant_id,", 1), encoding="utf-8")
+    found = read.read_responses([path], mini[0], instruments=mini).responses
+    assert list(found.respondent_id) == ["A01", "A02"]
+    assert list(found.source_row) == [2, 3]
+
+
+def test_a_redcap_column_the_header_did_not_settle_says_use_from_redcap(mini, tmp_path):
+    from scoring import read
+
+    path = tmp_path / "rc.csv"
+    path.write_text("participant_id,opm_complete,int01_s,sco01_s\n17,2,5,1\n", encoding="utf-8")
+    with pytest.raises(InstrumentError) as err:
+        read.read_responses([path], mini[0], instruments=mini)
+    hint = [p for p in err.value.problems if p.code == "ADAPT_010"]
+    assert "CSV_009" in err.value.codes  # no respondent_id column, as read natively
+    assert [str(p) for p in hint] == [(
+        f"{path}:1: column 'opm_complete' looks like REDCap's instrument status column, but the "
+        "file was read in the scorer's own layout [ADAPT_010]\n"
+        "    fix: if this is a platform's export, say which: --from redcap (docs/channels/ "
+        "shows each platform's export)")]
+    found = read.read_responses([path], mini[0], platform="redcap", instruments=mini)
+    assert list(found.responses.respondent_id) == ["17"]
+
+
 # --------------------------------------------------------------------------- structure
 def test_unknown_platform(mini):
     with pytest.raises(InstrumentError) as err:
@@ -493,24 +531,8 @@ def test_languages_compiles_the_same_instrument_in_every_language(bank):
 # --------------------------------------------------------------------------- end to end
 def _xlsform_fields(workbook: bytes) -> list[tuple[str, str, dict[str, str]]]:
     """(type, group path as Kobo writes it, labels by language) of every field with data."""
-    survey = list(load_workbook(io.BytesIO(workbook))["survey"].values)
-    columns = survey[0]
-    label_cols = {c.split("::")[1]: k for k, c in enumerate(columns) if c and c.startswith("label::")}
-    stack: list[tuple[str, dict[str, str]]] = []
-    out = []
-    for row in survey[1:]:
-        type_, name = row[0], row[1]
-        labels = {lang: row[k] or "" for lang, k in label_cols.items()}
-        if type_ == "begin_group":
-            stack.append((name, labels))
-        elif type_ == "end_group":
-            stack.pop()
-        elif type_ in ("text", "calculate") or type_.startswith("select_one"):
-            path = "/".join([n for n, _ in stack] + [name])
-            label_path = {lang: "/".join([g[lang] for _, g in stack] + [labels[lang] or name])
-                          for lang in label_cols}
-            out.append((type_, path, label_path))
-    return out
+    return [(t, path, grouped) for t, path, grouped, _ in
+            _make_kobo_xlsx().xlsform_fields(workbook)]
 
 
 KOBO_META_BEFORE = ["start", "end"]
@@ -601,7 +623,6 @@ def test_end_to_end_through_the_reader(pb_pair, tmp_path):
     import numpy as np
 
     from scoring import read
-    from scoring.methods import compute
 
     inst = pb_pair[0]
     people = _respondents(inst, 12, seed=11)
@@ -617,6 +638,15 @@ def test_end_to_end_through_the_reader(pb_pair, tmp_path):
     assert np.array_equal(a.values, b.values, equal_nan=True)
     detected = read.read_responses([kobo], inst).responses  # layout detected from the header
     assert np.array_equal(detected.values, b.values, equal_nan=True)
+    assert_same_levels(a, b)
+
+
+def assert_same_levels(a, b) -> None:
+    """Two reads of the same answers score to the same levels everywhere."""
+    import numpy as np
+
+    from scoring.methods import compute
+
     scored_a, scored_b = compute(a), compute(b)
     for unit_type in ("area", "group", "practice"):
         assert np.array_equal(scored_a.units[unit_type].level, scored_b.units[unit_type].level)
@@ -646,3 +676,97 @@ def test_cli_scores_a_kobo_export(pb_pair, tmp_path):
                                               "--manifest", str(manifest)])
     assert result.exit_code == 1
     assert "[ADAPT_" in result.output and "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- Kobo XLS downloads
+KOBO_XLS = ["kobo-labels-zh.xlsx", "kobo-labels-en-groups.xlsx", "kobo-xml-groups.xlsx"]
+
+
+def _make_kobo_xlsx():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_kobo_xlsx",
+                                                  EXPORTS / "make_kobo_xlsx.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", KOBO_XLS)
+def test_kobo_xls_fixtures_are_what_make_kobo_xlsx_makes(mini, name):
+    make = _make_kobo_xlsx()
+    lang, groups = make.FIXTURES[name]
+    book = load_workbook(EXPORTS / name, read_only=True)
+    assert book.sheetnames == [make.sheet_name(mini[0].texts["title"])]
+    rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    assert rows == make.kobo_rows(mini, lang, groups)
+
+
+@pytest.mark.parametrize("platform", [None, "kobo"])
+@pytest.mark.parametrize("name", KOBO_XLS)
+def test_kobo_xls_download_scores_like_its_csv_twin(mini, name, platform):
+    """Kobo's default download (XLS, labels of the form's default language as headers and
+    cells), English labels with groups, and XML values as numbers: the same respondents,
+    answers and levels as the CSV export of the same submissions."""
+    import numpy as np
+
+    from scoring import read
+
+    twin = read.read_responses([EXPORTS / "kobo-xml-groups.csv"], mini[0], instruments=mini)
+    xls = read.read_responses([EXPORTS / name], mini[0], platform=platform, instruments=mini)
+    a, b = xls.responses, twin.responses
+    assert xls.warnings == twin.warnings == []
+    assert list(a.respondent_id) == list(b.respondent_id) == ["A01", "A02"]
+    assert list(a.organisation) == list(b.organisation)
+    assert list(a.source_row) == list(b.source_row) == [2, 3]
+    assert np.array_equal(a.values, b.values, equal_nan=True)
+    assert_same_levels(a, b)
+
+
+def test_cli_scores_the_kobo_xls_download_like_the_csv(mini, tmp_path):
+    """`python -m scoring score kobo.xlsx --from kobo`: the file the issue saw refused."""
+    from click.testing import CliRunner
+
+    from instrument.tables import manifest_json
+    from scoring.cli import cli as scoring_cli
+
+    manifest = tmp_path / "manifest.json"
+    manifest.write_bytes(manifest_json(mini[0]))
+    outputs = {}
+    for name, extra in (("kobo-labels-zh.xlsx", ["--from", "kobo"]), ("kobo-labels-zh.xlsx", []),
+                        ("kobo-xml-groups.csv", [])):
+        out = tmp_path / f"res-{len(outputs)}"
+        result = CliRunner().invoke(scoring_cli, ["score", str(EXPORTS / name), *extra,
+                                                  "--manifest", str(manifest), "--out", str(out),
+                                                  "--format", "csv"])
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith("scored 2 respondents in 2 organisations from 1 file")
+        outputs[len(outputs)] = {f: (out / f).read_bytes() for f in
+                                 ("respondents.csv", "organisations.csv")}
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+@pytest.mark.parametrize("labels", [None, "zh-TW", "en"])
+def test_end_to_end_kobo_xls_download_through_the_reader(pb_pair, labels, tmp_path):
+    """The bundled bank's XLSForm, its Kobo export as a workbook: labels or XML values,
+    group paths, gated-out blanks; the same answers as the native CSV."""
+    import numpy as np
+    from openpyxl import Workbook
+
+    from scoring import read
+
+    inst = pb_pair[0]
+    people = _respondents(inst, 12, seed=13)
+    book = Workbook()
+    book.active.title = inst.texts["title"][:31]
+    for row in _kobo_export(pb_pair, people, labels=labels):
+        book.active.append([int(c) if c.isdigit() else (c or None) for c in row])
+    kobo = tmp_path / "kobo.xlsx"
+    book.save(kobo)
+    plain = tmp_path / "native.csv"
+    with open(plain, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows([native_header(inst), *_native_rows(inst, people)])
+    a = read.read_responses([kobo], inst, instruments=pb_pair).responses
+    b = read.read_responses([plain], inst).responses
+    assert list(a.respondent_id) == list(b.respondent_id)
+    assert np.array_equal(a.values, b.values, equal_nan=True)

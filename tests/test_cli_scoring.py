@@ -282,14 +282,23 @@ def test_rule_override_is_applied_and_stated(manifest, tmp_path):
 # --------------------------------------------------------------------------- finding the manifest
 def test_manifest_is_found_from_the_instrument_column(manifest, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = run("check", PB)
+    result = run("check", PB)  # nothing built here: the bundled questionnaire of that id
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "using the bundled questionnaire pmbok6 generic-zh-TW (instrument "
+        "pmbok6-1.0.0-dcf684ce2a; no manifest of it under out/; pass --manifest to choose "
+        "another)\n")
+    lines = PB.read_text(encoding="utf-8-sig").splitlines()
+    Path("other.csv").write_text(lines[0] + "\n" + lines[1].replace("pmbok6-1.0.0", "pmbok6-2.0.0")
+                                 + "\n", encoding="utf-8")
+    result = run("check", "other.csv")
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: 1 error found; nothing was written.\n"
-        "command line: no built manifest for instrument 'pmbok6-1.0.0-dcf684ce2a' under out/ "
+        "command line: no built manifest for instrument 'pmbok6-2.0.0-dcf684ce2a' under out/ "
         "[SCORE_001]\n"
-        "    fix: run `python build.py` first, or pass --manifest PATH to the manifest.json that "
-        "came with the questionnaire\n")
+        "    fix: build the questionnaire first (`python build.py`, or `opm-build` when "
+        "installed), or pass --manifest PATH to the manifest.json that came with it\n")
     for folder in ("pb-zh-TW", "generic-zh-TW", "generic-en"):
         (tmp_path / "out" / "pmbok6" / folder).mkdir(parents=True)
         (tmp_path / "out" / "pmbok6" / folder / "manifest.json").write_bytes(manifest.read_bytes())

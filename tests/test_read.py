@@ -184,6 +184,87 @@ def test_tab_and_semicolon_delimiters_are_sniffed(inst, here):
         assert np.array_equal(other.values, base.values, equal_nan=True), name
 
 
+# Labels as Kobo, Google Forms or LimeSurvey write them as headers: prose with commas
+LABEL = st.lists(st.sampled_from(list("abcXYZ .'()/-[]_:?\"專案管理，：、") + [", ", ","]),
+                 max_size=30).map("".join)
+CELL = st.sampled_from(["", "1", "5", "9", "A01", "P-017", "臺北市政府", "Strongly agree",
+                        "不清楚／不適用", "2024-03-01T10:00:00"])
+
+
+def _first_and_rest(data: bytes) -> tuple[bytes, bytes]:
+    from scoring.read import _first_record
+
+    return _first_record(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LABEL, min_size=2, max_size=12).flatmap(
+           lambda labels: st.tuples(st.just(labels), st.lists(
+               st.lists(CELL, min_size=len(labels), max_size=len(labels)), min_size=1,
+               max_size=6))),
+       st.sampled_from(["minimal", "all"]), st.sampled_from(["\r\n", "\n"]))
+def test_semicolon_files_whose_labels_hold_commas_are_read_with_semicolons(table, quoting,
+                                                                          newline):
+    """Kobo's ';' export with English labels as headers: however many commas the labels
+    hold, the rows' widths say ';' (a count of characters tipped to ',')."""
+    import csv
+
+    from scoring.read import _sniff
+
+    labels, rows = table
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=";", lineterminator=newline,
+               quoting=csv.QUOTE_ALL if quoting == "all" else csv.QUOTE_MINIMAL
+               ).writerows([labels, *rows])
+    header, rest = _first_and_rest(buf.getvalue().encode("utf-8"))
+    assert _sniff(header, rest) == ";"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["Develop", "the", "charter", "專案", "a"]), min_size=1,
+                         max_size=4).map(", ".join), min_size=2, max_size=10),
+       st.sampled_from(["minimal", "all"]))
+def test_a_semicolon_header_alone_with_prose_labels_is_semicolon(labels, quoting):
+    """No data rows to compare widths with: labels split at ', ' leave cells that start with
+    a space, which a header's own cells do not."""
+    import csv
+
+    from scoring.read import _sniff
+
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=";", quoting=csv.QUOTE_ALL if quoting == "all" else
+               csv.QUOTE_MINIMAL).writerow(labels)
+    assert _sniff(buf.getvalue().encode("utf-8")) == ";"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from([",", "\t", ";"]),
+       st.lists(st.lists(CELL, min_size=16, max_size=16), min_size=0, max_size=5))
+def test_native_files_keep_their_delimiter(delimiter, rows):
+    import csv
+
+    from scoring.read import _sniff
+
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter).writerows([HEADER.split(","), *rows])
+    header, rest = _first_and_rest(buf.getvalue().encode("utf-8"))
+    assert _sniff(header, rest) == delimiter
+
+
+def test_a_semicolon_file_whose_header_holds_more_commas_than_semicolons(inst, here):
+    """Labels as headers ("Define, plan, … [INT01_S]"): "," outnumbers ";" in the header."""
+    names = HEADER.split(",")
+    labels = names[:4] + [f"Define, plan, monitor, and control it [{n}]" for n in names[4:]]
+    rows = dedent(CLEAN).replace("{id}", inst.id).split("\n", 1)[1].replace(",", ";")
+    path = Path("labels.csv")
+    path.write_text(";".join(labels) + "\n" + rows, encoding="utf-8")
+    head = path.read_bytes().split(b"\n", 1)[0]
+    assert head.count(b",") > 2 * head.count(b";")  # counting characters would say ","
+    result = read_responses([path], inst, platform="google-forms").responses
+    assert list(result.respondent_id) == list(
+        read_responses([put("c.csv", CLEAN, inst)], inst).responses.respondent_id)
+
+
 def test_quoted_cells_with_delimiters_and_line_breaks_keep_row_numbers(inst, here):
     path = put("q.csv", HEADER + "\n" + dedent('''
         R01,"臺北市政府, 民政局",,,4,,4,,4,,4,,4,,4,
