@@ -19,13 +19,15 @@ from instrument.artifacts import FORMATS, RenderSettings, render
 from instrument.atomic import safe_part, write_folders
 from instrument.cligroup import ReportingGroup
 from instrument.compile import Options, compile_instrument
-from instrument.errors import InstrumentError
+from instrument.errors import InstrumentError, Location, did_you_mean, problem
+from instrument.lint import RULES as LINT_RULES, lint, select
 from instrument.loader import (BANKS_DIR, PROFILES_DIR, bundled, display_name, load_bank,
-                               load_profile, parse_bank, parse_profile, schema)
+                               load_profile, parse_bank, parse_profile, resolve, schema)
 from instrument.yamlsafe import read_text
 
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+LINT_RULE_CHOICES = [name for r in LINT_RULES for name in (r.name, r.code)]
 
 
 @click.group("build.py", cls=ReportingGroup, invoke_without_command=True, context_settings=CONTEXT,
@@ -43,6 +45,7 @@ def cli(ctx: click.Context) -> None:
       python build.py                          # everything, into out/
       python build.py build --profile pb --lang zh-TW --format pdf
       python build.py validate my-profile.yaml
+      python build.py lint
       python build.py list
 
     Installed (pip install . or pipx install .), this is the `opm-build` command.
@@ -171,6 +174,109 @@ def _is_bank(text: str) -> bool:
     lines = text.splitlines()
     return any(line.startswith("stages:") for line in lines) or not any(
         line.startswith("terms:") for line in lines)
+
+
+@cli.command("lint")
+@click.argument("files", nargs=-1, metavar="[BANK_OR_PROFILE]...")
+@click.option("--bank", "default_bank", default="pmbok6", show_default=True, metavar="NAME|PATH",
+              help="Bank that profiles are linted with when no bank is named. "
+                   "Example: --bank my-bank.yaml")
+@click.option("--lang", "langs", multiple=True, metavar="LANG",
+              help="Language (repeatable); default: every language of the bank. Example: --lang en")
+@click.option("--rule", "rules", multiple=True, metavar="RULE",
+              type=click.Choice(LINT_RULE_CHOICES, case_sensitive=False),
+              help="Run only this rule (repeatable), by name or code: "
+                   f"{', '.join(r.name for r in LINT_RULES)}. Example: --rule jargon")
+@click.option("--skip", "skips", multiple=True, metavar="RULE",
+              type=click.Choice(LINT_RULE_CHOICES, case_sensitive=False),
+              help="Leave this rule out (repeatable). Example: --skip LINT_009")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format. Example: --format json")
+def lint_cmd(files: tuple[str, ...], default_bank: str = "pmbok6", langs: tuple[str, ...] = (),
+             rules: tuple[str, ...] = (), skips: tuple[str, ...] = (), fmt: str = "text") -> None:
+    """Check every stem as respondents read it against the stem rubric.
+
+    Renders each stem in every profile and language (practices a profile declares
+    not applicable are skipped) and checks length, conjunctions joining two verbs,
+    absolute quantifiers, negation, jargon, placeholders left, half-width brackets
+    in Chinese, the stage clause, and the same example in two practices. Each
+    finding names the YAML place to edit (file:line:column) and a fix; a summary
+    line counts findings by rule. Exit 1 on findings, 0 when clean.
+
+    With no arguments: every bundled bank x every bundled profile. A bank file
+    (it has 'stages:') is linted with the bundled profiles; a profile (it has
+    'terms:') with --bank; name both to lint that bank with that profile.
+    The rules are described in docs/authoring.md, "Linting stems".
+
+    \b
+    Examples:
+      python build.py lint
+      python build.py lint instrument/profiles/pb.yaml --lang zh-TW
+      python build.py lint my-bank.yaml my-profile.yaml --rule jargon --rule length
+      python build.py lint --skip example --format json > lint.json
+    """
+    targets = _lint_targets(files, default_bank)
+    known = sorted({lang for b, _ in targets for lang in b.languages})
+    for lang in langs:
+        if lang not in known:
+            raise InstrumentError([problem("BUILD_002", Location("command line"),
+                                           kind="language", name=lang,
+                                           suggestion=did_you_mean(lang, known),
+                                           known=", ".join(known))])
+    report = lint(targets, select(rules, skips), langs)
+    click.echo(report.json() if fmt == "json" else report.text(), nl=False)
+    if report.groups:
+        click.get_current_context().exit(1)
+
+
+def _lint_targets(files: tuple[str, ...], default_bank: str) -> list:
+    """(bank, profiles) pairs: named banks (else the bundled ones, or --bank when only
+    profiles are named) x named profiles (else the bundled ones)."""
+    bank_texts, profile_texts, problems = [], [], []
+    for arg in files:
+        try:
+            path = _lint_path(arg)
+            name = display_name(path)
+            text = read_text(path, name)
+            (bank_texts if _is_bank(text) else profile_texts).append((text, name))
+        except InstrumentError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InstrumentError(problems)
+    if not profile_texts:
+        profile_texts = [(read_text(p, display_name(p)), display_name(p))
+                         for p in bundled(PROFILES_DIR).values()]
+    try:
+        banks = ([parse_bank(text, name) for text, name in bank_texts] if bank_texts else
+                 [load_bank(default_bank)] if files else
+                 [load_bank(p) for p in bundled(BANKS_DIR).values()])
+    except InstrumentError as exc:
+        raise InstrumentError(exc.problems) from None
+    targets = []
+    for b in banks:
+        parsed = []
+        for text, name in profile_texts:
+            try:
+                parsed.append(parse_profile(text, name, b))
+            except InstrumentError as exc:
+                problems.extend(exc.problems)
+        targets.append((b, parsed))
+    if problems:
+        raise InstrumentError(problems)
+    return targets
+
+
+def _lint_path(arg: str) -> Path:
+    """A bundled bank or profile name, or a path to a .yaml file."""
+    banks, profiles = bundled(BANKS_DIR), bundled(PROFILES_DIR)
+    if arg in banks or arg in profiles:
+        return banks.get(arg) or profiles[arg]
+    if "/" in arg or "\\" in arg or arg.endswith((".yaml", ".yml")) or Path(arg).is_file():
+        return resolve(arg, PROFILES_DIR, "PROFILE_004")
+    known = [*banks, *profiles]
+    raise InstrumentError([problem("BUILD_002", Location("command line"), kind="bank or profile",
+                                   name=arg, suggestion=did_you_mean(arg, known),
+                                   known=", ".join(known))])
 
 
 @cli.command("xlsform")

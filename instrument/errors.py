@@ -114,6 +114,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "BUILD_006": ("output name '{name}' is not allowed",
                   "ids used as folder names may hold letters, digits, '.', '_' and '-' only"),
     "BUILD_007": ("--threshold {value} {detail}", "{fix}"),
+    # --- stem linter (instrument/lint.py; docs/authoring.md, "Linting stems") --
+    "LINT_001": ("{n} {unit}, more than about {limit}",
+                 "keep to one claim in about {limit} {unit} (rubric point 7): move detail into "
+                 "the glossary (名詞解釋), or shorten the example"),
+    "LINT_002": ("{words} joins two verbs or claims: {fragments}",
+                 "ask one thing per stem (rubric point 1): keep the claim this practice and stage "
+                 "need and drop or move the other; an illustration belongs in the {{eg}} example"),
+    "LINT_003": ("absolute quantifier {words}: one exception turns the answer into disagreement",
+                 "describe the usual practice without it (rubric point 4), e.g. 本機關的錄案依… "
+                 "rather than 每個錄案都依…, 'Projects in this organisation are …' rather than "
+                 "'Every project …'"),
+    "LINT_004": ("negation {words} in the statement: agreeing with a negative is easily misread",
+                 "state it positively (rubric point 2), e.g. 未經同意的變更 → 經同意才變更; "
+                 "an indicator inside the example may stay negative"),
+    "LINT_005": ("'{word}' is jargon: {why}",
+                 "write {instead} (rubric point 2)"),
+    "LINT_006": ("the text as respondents read it still shows {braces}",
+                 "write a placeholder with single braces, {{name}}; a doubled {{{{ or }}}} prints "
+                 "a brace, which a stem never needs"),
+    "LINT_007": ("half-width {chars} in Chinese text: '{fragment}'",
+                 "use full-width brackets （ ） (rubric point 6), e.g. 經（副）理"),
+    "LINT_008": ("the stem does not say stage {stage}'s clause /{pattern}/ (declared at {where})",
+                 "use the stage's wording (rubric point 4), so stage means compare across "
+                 "practices; if the wording is right, change the clause"),
+    "LINT_009": ("the example repeats {examples} from {other} ({where})",
+                 "give each practice an example of its own (rubric points 1 and 4): a shared "
+                 "example blurs the difference between practices"),
     # --- HTML questionnaire (instrument/html.py) -----------------------------
     # (add HTML_nnn entries here)
     "HTML_001": ("the HTML questionnaire's template files are missing ({detail})",
