@@ -260,9 +260,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                 "not ask ({items}); ignored",
                 "nothing to do if the row belongs to that form: it does not ask these (they are "
                 "not applicable there); otherwise correct the row's instrument column"),
-    "CSV_041": ("'{value}' is not an answer to '{label}' ({allowed}); left blank",
-                "type one of {allowed}, or leave the cell blank (codebook.csv lists the "
-                "background questions)"),
+    "CSV_041": ("'{value}' is not an answer to '{label}', which takes {allowed}",
+                "type {allowed}, or leave the cell blank (codebook.csv lists the background "
+                "questions)"),
     "CSV_042": ("no column for background question{s} {ids}; {it} count{s2} as blank",
                 "nothing to do if the form did not ask {them}; to keep the answers, add the "
                 "column{s} (the full header is in data-entry.csv next to the manifest)"),

@@ -59,9 +59,9 @@ def bundled_instrument(ident: str) -> Instrument | None:
 
     What the scorer falls back on when no manifest under out/ has the id, so that an
     installed package scores returns of its own questionnaires (and the bundled demo)
-    from any folder. The id leaves out profile and language, so one compile per bank
-    decides; the generic profile in the bank's first language is preferred, as
-    among built manifests.
+    from any folder. The id leaves out the language, and profiles that ask the same
+    stems share it; the generic profile in the bank's first language is preferred, as
+    among built manifests, then the other profiles in name order.
     """
     from .compile import compile_instrument
     from .loader import BANKS_DIR, PROFILES_DIR, bundled, load_bank, load_profile
@@ -70,11 +70,15 @@ def bundled_instrument(ident: str) -> Instrument | None:
     for name in bundled(BANKS_DIR):
         try:
             bank = load_bank(name)
-            if not profiles or not ident.startswith(f"{bank.id}-"):
-                continue
-            inst = compile_instrument(bank, load_profile(profiles[0], bank), bank.languages[0])
         except InstrumentError:
             continue
-        if inst.id == ident:
-            return inst
+        if not ident.startswith(f"{bank.id}-{bank.version}-"):
+            continue
+        for profile in profiles:
+            try:
+                inst = compile_instrument(bank, load_profile(profile, bank), bank.languages[0])
+            except InstrumentError:
+                continue
+            if inst.id == ident:
+                return inst
     return None

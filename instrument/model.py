@@ -332,17 +332,22 @@ class BackgroundItem:
                 self.integer, self.max_length]
 
     def describe(self) -> str:
-        """'1, 2, 3 or 4', '0–50 (whole numbers)' or 'text up to 200 characters'."""
+        """What the column takes, for messages: 'one of the codes 1, 2, 3 or 4', 'a whole
+        number from 0 to 50' or 'text of at most 200 characters'."""
         if self.kind == "single":
             codes = [str(c.code) for c in self.choices]
-            return codes[0] if len(codes) == 1 else ", ".join(codes[:-1]) + " or " + codes[-1]
+            listed = codes[0] if len(codes) == 1 else ", ".join(codes[:-1]) + " or " + codes[-1]
+            return f"one of the codes {listed}"
         if self.kind == "number":
-            low = "" if self.minimum is None else f"{self.minimum:g}"
-            high = "" if self.maximum is None else f"{self.maximum:g}"
-            span = f"{low}–{high}" if low and high else (f"at least {low}" if low else
-                                                          f"at most {high}" if high else "a number")
-            return span + (" (whole numbers)" if self.integer else "")
-        return f"text up to {self.max_length} characters"
+            what = "a whole number" if self.integer else "a number"
+            low = None if self.minimum is None else f"{self.minimum:g}"
+            high = None if self.maximum is None else f"{self.maximum:g}"
+            if low is not None and high is not None:
+                return f"{what} from {low} to {high}"
+            if low is not None:
+                return f"{what} of at least {low}"
+            return f"{what} of at most {high}" if high is not None else what
+        return f"text of at most {self.max_length} characters"
 
 
 @dataclass(frozen=True)

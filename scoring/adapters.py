@@ -137,20 +137,28 @@ class _Codebook:
     roles: dict[str, str] = field(default_factory=dict)  # _name_key -> native id column
     scale: str = ""
     labels: str = ""  # "1 = 非常不同意 / Strongly disagree, …" for hints
+    questions: dict[str, str] = field(default_factory=dict)  # id or label key -> question id
+    question_ids: tuple[str, ...] = ()  # background questions, in form order
+    kinds: dict[str, str] = field(default_factory=dict)  # question id -> single|number|text
+    choices: dict[str, dict[str, int | None]] = field(default_factory=dict)  # qid -> label -> code
 
     @classmethod
     def of(cls, instruments: Sequence[Instrument]) -> _Codebook:
+        """One form in several languages, or several forms of one questionnaire (the union
+        of their items; a blank instrument cell is then left for the reader to decide)."""
         if not instruments:
             raise ValueError("adapt() needs the instrument compiled in at least one language")
         first = instruments[0]
         ids = [i.id for i in instruments]
-        if any(i.id != first.id or i.item_ids != first.item_ids for i in instruments):
-            raise ValueError(f"adapt() needs one instrument in several languages, got {ids}")
-        book = cls(first.id, first.item_ids, codes=first.scale.all_codes, scale=first.scale.id)
-        for item_id in first.item_ids:
+        if any(i.family != first.family for i in instruments):
+            raise ValueError(f"adapt() needs forms of one questionnaire, got {ids}")
+        item_ids = tuple(dict.fromkeys(i for inst in instruments for i in inst.item_ids))
+        book = cls(first.id if len(set(ids)) == 1 else "", item_ids,
+                   codes=first.scale.all_codes, scale=first.scale.id)
+        for item_id in item_ids:
             book.by_id[item_id.upper()] = item_id
         compact: dict[str, list[str]] = {}
-        for item_id in first.item_ids:
+        for item_id in item_ids:
             compact.setdefault(item_id.replace("_", "").upper(), []).append(item_id)
         for key, found in compact.items():  # LimeSurvey codes: INT01S is INT01_S
             if len(found) == 1:
@@ -177,6 +185,13 @@ class _Codebook:
                     book.roles[_name_key(name)] = role
             book.roles[_name_key(_respondent_label(inst))] = "respondent_id"
             book.roles[_name_key(_organisation_label(inst))] = "organisation"
+            for q in inst.background:
+                book.kinds[q.id] = q.kind
+                book.questions[q.id.upper()] = q.id
+                put(book.questions, _phrase_key(q.label), q.id)
+                for c in q.choices:
+                    put(book.choices.setdefault(q.id, {}), text_key(c.label), c.code)
+        book.question_ids = tuple(dict.fromkeys(q.id for i in instruments for q in i.background))
         book.labels = ", ".join(
             f"{c.code} = " + " / ".join(dict.fromkeys(i.scale.codes[k].label for i in instruments))
             for k, c in enumerate(first.scale.codes))
@@ -185,6 +200,26 @@ class _Codebook:
     # ---- headers
     def role(self, header: str) -> str | None:
         return self.roles.get(_name_key(header))
+
+    def question(self, candidates: Sequence[str]) -> str | None:
+        """The background question a header names, by id or by its label in any language."""
+        for c in (nfkc(c) for c in candidates if c and c.strip()):
+            found = self.questions.get(c.upper()) or self.questions.get(_phrase_key(c))
+            if found:
+                return found
+        return None
+
+    def answer(self, question: str, cell: str, blanks: frozenset[str] = frozenset()) -> str:
+        """A background cell as the native layout holds it: a choice label becomes its code;
+        anything else passes through for the reader to check (and report with its row)."""
+        text = nfkc(cell)
+        if not text or text.casefold() in blanks:
+            return ""
+        if self.kinds.get(question) == "single":
+            code = self.choices.get(question, {}).get(text_key(text))
+            if code is not None:
+                return str(code)
+        return text
 
     def item(self, candidates: Sequence[str]) -> tuple[str | None, str]:
         """(item id, '') for a header given as one or more spellings; else (None, suggestion)."""
@@ -563,9 +598,9 @@ class _Column:
     index: int
     header: str  # as the platform wrote it (row 1)
     text: str = ""  # Qualtrics: the question text of row 2
-    role: str = "unknown"  # item | respondent_id | organisation | instrument | wave |
-    #                        platform_id | drop | unknown
-    item: str = ""
+    role: str = "unknown"  # item | background | respondent_id | organisation | instrument |
+    #                        wave | platform_id | drop | unknown
+    item: str = ""  # the item id, or the background question id
     suggestion: str = ""
 
     @property
@@ -683,6 +718,7 @@ def adapt(rows: list[list[str]], platform: str, instruments: Sequence[Instrument
             log.add("ADAPT_003", 1, subject=col.subject, severity="warning",
                     suggestion=col.suggestion, fix=spec.header_fix)
     items = [first[i] for i in book.item_ids if i in first]
+    about = [first[q] for q in book.question_ids if q in first]
     if not items:
         log.add("ADAPT_008", 1, platform=spec.name, ident=book.ident,
                 fix=f"check --from {platform} and --manifest; then see docs/channels/{spec.page} "
@@ -711,18 +747,20 @@ def adapt(rows: list[list[str]], platform: str, instruments: Sequence[Instrument
             if code is None:
                 bad.setdefault((col.index, cells[col.index]), []).append(number)
             values.append(code or "")
+        answers = [book.answer(col.item, cells[col.index], spec.blanks) for col in about]
         respondent, organisation, instrument, wave = (
             cells[c.index].strip() if c is not None else "" for c in ids)
         if rid is None and (organisation or any(values)):
             respondent = f"row-{number}"
-        out_rows.append([respondent, organisation, instrument or book.ident, wave, *values])
+        out_rows.append([respondent, organisation, instrument or book.ident, wave, *answers,
+                         *values])
         numbers.append(number)
 
     for (index, value), where in bad.items():
         log.add("ADAPT_004", where[0], subject=columns[index].subject, value=_show(value, 40),
                 scale=book.scale, suggestion=book.suggest_value(value), more=_also(where[1:]),
                 fix=spec.value_fix, labels=book.labels)
-    header = [*ID_COLUMNS, *(c.item for c in items)]
+    header = [*ID_COLUMNS, *(c.item for c in about), *(c.item for c in items)]
     return Adapted(header, out_rows, numbers, log.finish(), platform)
 
 
@@ -739,12 +777,12 @@ def _pick(columns: list[_Column], log: _Problems) -> dict[str, _Column]:
     for col in columns:
         if col.role in ("drop", "unknown"):
             continue
-        key = col.item if col.role == "item" else col.role
+        key = col.item if col.role in ("item", "background") else col.role
         if key not in first:
             first[key] = col
         elif col.role != "platform_id":
             log.add("ADAPT_005", 1, subject=col.subject,
-                    what=f"item {col.item}" if col.role == "item" else key,
+                    what=f"item {col.item}" if col.role in ("item", "background") else key,
                     first=_show(first[key].header))
     return first
 
@@ -790,6 +828,11 @@ def _classify(columns: list[_Column], spec: _Platform, book: _Codebook, platform
             continue
         if _IDENT.fullmatch(header) and header.upper() in book.by_id:
             col.role, col.item = "item", book.by_id[header.upper()]  # an item id beats any rule
+            continue
+        spelled = [header, *spec.candidates(col.header), *([col.text] if col.text else [])]
+        question = book.question(spelled)
+        if question:
+            col.role, col.item = "background", question
             continue
         kind = spec.meta(col.header)
         if kind:

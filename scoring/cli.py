@@ -378,36 +378,53 @@ def _print_warnings(result: ReadResult) -> None:
 
 def _forms(files: tuple[Path, ...], manifests: tuple[Path, ...],
            encoding: str | None) -> Variants:
-    """The questionnaire(s) from --manifest, or the built manifests the files' ids name.
+    """The questionnaire(s): from --manifest, and for every other instrument id the files
+    name, the built manifest under out/ (or the bundled questionnaire) of that id.
 
     Several ids are fine when they are forms of one questionnaire (``Variants.of``
-    refuses the others, naming both).
+    refuses the others, naming both); a form found this way besides the --manifest
+    ones is said on stderr. An id with no manifest anywhere is left to the reader,
+    which reports the rows that name it.
     """
-    if manifests:
-        return Variants.of([load_manifest(m) for m in manifests])
+    given = [load_manifest(m) for m in manifests]
     named = peek_instrument_ids(files, encoding)
     where = Location("command line")
-    if not named:
+    if not given and not named:
         raise InstrumentError([problem("SCORE_002", where)])
-    built = find_manifests(MANIFEST_ROOT)
-    chosen = []
-    for ident in sorted(named, key=lambda i: named[i]):
-        if ident not in built:
-            inst = bundled_instrument(ident)
-            if inst is None:
-                raise InstrumentError([problem("SCORE_001", where, ident=ident,
-                                               root=MANIFEST_ROOT)])
-            click.echo(f"using the bundled questionnaire {inst.bank_id} {inst.profile_id}-"
-                       f"{inst.language} (instrument {ident}; no manifest of it under "
-                       f"{MANIFEST_ROOT}/; pass --manifest to choose another)", err=True)
-            chosen.append(inst)
-            continue
+    known = {i.id for i in given}
+    built = find_manifests(MANIFEST_ROOT) if set(named) - known else {}
+    chosen = list(given)
+    for ident in sorted(set(named) - known, key=lambda i: named[i]):
+        form = _built_or_bundled(ident, built)
+        if form is None:
+            if given:
+                continue  # the reader names the rows (CSV_012)
+            raise InstrumentError([problem("SCORE_001", where, ident=ident, root=MANIFEST_ROOT)])
+        if given and form.family != given[0].family:
+            continue  # another questionnaire: the reader names its rows
+        if given:
+            click.echo(f"note: {named[ident][0]} also holds answers to form {ident} (profile "
+                       f"{form.profile_id}): scored with it, as another form of the same "
+                       "questionnaire", err=True)
+        chosen.append(form)
+    return Variants.of(chosen)
+
+
+def _built_or_bundled(ident: str, built: dict[str, list[Path]]) -> Instrument | None:
+    """The built manifest of ``ident`` under out/ (preferring generic wording, zh-TW), else
+    the bundled questionnaire with that id, else None; says on stderr which was used."""
+    if ident in built:
         paths = sorted(built[ident], key=_preference)
         if len(paths) > 1:
             click.echo(f"using {paths[0]} (one of {len(paths)} manifests of instrument {ident}; "
                        "pass --manifest to choose another profile or language)", err=True)
-        chosen.append(load_manifest(paths[0]))
-    return Variants.of(chosen)
+        return load_manifest(paths[0])
+    inst = bundled_instrument(ident)
+    if inst is not None:
+        click.echo(f"using the bundled questionnaire {inst.bank_id} {inst.profile_id}-"
+                   f"{inst.language} (instrument {ident}; no manifest of it under "
+                   f"{MANIFEST_ROOT}/; pass --manifest to choose another)", err=True)
+    return inst
 
 
 def _preference(path: Path) -> tuple:

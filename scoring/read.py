@@ -445,7 +445,7 @@ def _map_header(cells: list[str], variants: Variants, name: str, log: ProblemLog
                 suggestion=_suggest(REQUIRED_ID, unknown_names),
                 fix="add a respondent_id column (one id per respondent); copy the header row "
                     "from data-entry.csv next to the manifest")
-    fits, default, absent = _fit(variants, present, name, log)
+    fits, default, absent = _forms_that_fit(variants, present, name, log)
     if not fits:
         _report_missing(absent[default], instrument, unknown_names, name, log)
     else:
@@ -455,7 +455,7 @@ def _map_header(cells: list[str], variants: Variants, name: str, log: ProblemLog
                    default, absent)
 
 
-def _fit(variants: Variants, present: set[str], name: str,
+def _forms_that_fit(variants: Variants, present: set[str], name: str,
          log: ProblemLog) -> tuple[list[int], int, dict[int, list[str]]]:
     """The forms whose stems are all columns of the file (a wave-1 file: whose gate-stage
     stems are), the form a blank instrument cell means (the largest that fits), and each

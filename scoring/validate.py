@@ -24,7 +24,7 @@ from instrument.model import BackgroundItem, Instrument, ResolvedScale
 from .variants import Variants
 
 WARNING_CODES = frozenset({"CSV_004", "CSV_010", "CSV_015", "CSV_016", "CSV_017", "CSV_018",
-                           "CSV_026", "CSV_030", "CSV_040", "CSV_034"})
+                           "CSV_026", "CSV_030", "CSV_040", "CSV_042"})
 STRAIGHT_LINE_MIN = 10  # answered stems before identical answers count as straight-lining
 
 

@@ -479,7 +479,7 @@ def test_empty_file_ragged_row_and_no_items(mini):
     assert [(p.code, str(p.location)) for p in adapted.problems] == [
         ("ADAPT_003", "gf.csv:1"), ("ADAPT_008", "gf.csv:1"), ("ADAPT_007", "gf.csv:2")]
     assert adapted.problems[1].message == (
-        "no column matches an item of instrument mini-0.1.0-b7fa72d61b (read as a Google Forms "
+        "no column matches an item of instrument mini-0.1.0-2824ff02f1 (read as a Google Forms "
         "export)")
     assert adapted.problems[2].message == "the row has 4 cells but the header has 3"
 

@@ -21,6 +21,7 @@ from conftest import ROOT
 from instrument.tables import manifest_json
 from scoring import cli as cli_module
 from scoring.cli import cli
+from scoring.variants import Variants
 
 DEMO = ROOT / "scoring" / "demo"
 PB, SMARTCITY, MISTAKES = DEMO / "pb.csv", DEMO / "smartcity.csv", DEMO / "mistakes.csv"
@@ -28,10 +29,24 @@ PB, SMARTCITY, MISTAKES = DEMO / "pb.csv", DEMO / "smartcity.csv", DEMO / "mista
 
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory, instruments) -> Path:
-    """The generic zh-TW manifest (the demo's instrument id), outside out/."""
+    """The generic zh-TW manifest (the PB demo's instrument id), outside out/."""
     path = tmp_path_factory.mktemp("manifest") / "manifest.json"
     path.write_bytes(manifest_json(instruments[("generic", "zh-TW")]))
     return path
+
+
+@pytest.fixture(scope="module")
+def sc_manifest(tmp_path_factory, instruments) -> Path:
+    """The Smart City zh-TW manifest: its form leaves procurement and budgets out."""
+    path = tmp_path_factory.mktemp("manifest") / "manifest.json"
+    path.write_bytes(manifest_json(instruments[("smartcity", "zh-TW")]))
+    return path
+
+
+@pytest.fixture(scope="module")
+def both(manifest, sc_manifest) -> list:
+    """--manifest for each form of the demo's two files."""
+    return ["--manifest", manifest, "--manifest", sc_manifest]
 
 
 def run(*args: object):
@@ -65,12 +80,22 @@ def test_every_option_has_help_with_an_example(command):
 
 
 # --------------------------------------------------------------------------- check
-def test_check_a_clean_batch(manifest):
+def test_check_a_clean_batch(both, instruments):
+    result = run("check", PB, SMARTCITY, *both)
+    assert result.exit_code == 0, result.output
+    pb, sc = instruments[("pb", "zh-TW")].id, instruments[("smartcity", "zh-TW")].id
+    assert pb != sc  # the Smart City form asks fewer stems: another form, one questionnaire
+    assert result.stdout == ("ok  60 respondents in 6 organisations from 2 files "
+                             f"(instrument {pb}, {sc})\n")
+    assert result.stderr == ""
+
+
+def test_a_second_form_is_found_and_said(manifest, instruments):
+    """--manifest names one form; the other form's rows find theirs (bundled here)."""
     result = run("check", PB, SMARTCITY, "--manifest", manifest)
     assert result.exit_code == 0, result.output
-    assert result.stdout == ("ok  60 respondents in 6 organisations from 2 files "
-                             "(instrument pmbok6-1.0.0-dcf684ce2a)\n")
-    assert result.stderr == ""
+    sc = instruments[("smartcity", "zh-TW")].id
+    assert f"also holds answers to form {sc} (profile smartcity): scored with it" in result.stderr
 
 
 def test_check_lists_every_mistake_of_the_demo_file(manifest, monkeypatch):
@@ -78,21 +103,26 @@ def test_check_lists_every_mistake_of_the_demo_file(manifest, monkeypatch):
     result = run("check", "scoring/demo/mistakes.csv", "--manifest", manifest)
     assert result.exit_code == 1
     assert result.stdout == ""
-    codes = "1–5, 9 = 不清楚／不適用"
-    assert result.stderr == f"""\
-Error: 4 errors and 3 warnings found; nothing was written.
-scoring/demo/mistakes.csv:4: column 'SCH02_S': value '7' is not a code of scale agree5 ({codes}) [CSV_011]
-    fix: type one of 1, 2, 3, 4, 5 or 9, or leave the cell blank when there is no answer
-scoring/demo/mistakes.csv:5: column 'COM01_S': value 'v' is not a code of scale agree5 ({codes}) [CSV_011]
-    fix: type one of 1, 2, 3, 4, 5 or 9, or leave the cell blank when there is no answer
+    assert result.stderr == """\
+Error: 6 errors and 4 warnings found; nothing was written.
+scoring/demo/mistakes.csv:4: column 'SCH02_S': value '7' is not a code of scale agree5 (1–5, 8 = 本組織無此作法, 9 = 不清楚) [CSV_011]
+    fix: type one of 1, 2, 3, 4, 5, 8 or 9, or leave the cell blank when there is no answer
+scoring/demo/mistakes.csv:4:7: column 'BG_YEARS': '七' is not an answer to '您擔任目前職務的年資（年）', which takes a whole number from 0 to 50 [CSV_041]
+    fix: type a whole number from 0 to 50, or leave the cell blank (codebook.csv lists the background questions)
+scoring/demo/mistakes.csv:5: column 'COM01_S': value 'v' is not a code of scale agree5 (1–5, 8 = 本組織無此作法, 9 = 不清楚) [CSV_011]
+    fix: type one of 1, 2, 3, 4, 5, 8 or 9, or leave the cell blank when there is no answer
 scoring/demo/mistakes.csv:8: respondent 'PB-CIVIL-23' also appears at scoring/demo/mistakes.csv:4 with different answers (SCH02_S: 4 here, blank there; STK01_S: 2 here, 4 there) [CSV_014]
     fix: keep the right one of the two rows, or give them different respondent_ids; if they are two waves of one respondent, fill the wave column (e.g. 1 and 2)
+scoring/demo/mistakes.csv:8:7: column 'BG_YEARS': '七' is not an answer to '您擔任目前職務的年資（年）', which takes a whole number from 0 to 50 [CSV_041]
+    fix: type a whole number from 0 to 50, or leave the cell blank (codebook.csv lists the background questions)
 scoring/demo/mistakes.csv:10: respondent_id is blank in a row with answers [CSV_013]
     fix: give every answered row a unique respondent_id (e.g. the number on the paper form)
+scoring/demo/mistakes.csv:4: respondent 'PB-CIVIL-23': area SCH is closed by the gate (mean of the S stems 3.20 < 3.5), but 17 stem(s) beyond stage S were answered (SCH01_M, SCH01_C, SCH01_I, …); the scorer ignores them [CSV_016]
+    fix: nothing to do if the form was filled in full on purpose: the gate rule decides (rule 'mean': 該組題目至少半數有作答（「不清楚」與「無此作法」不算），且作答題目的平均分數達門檻值。); otherwise check this respondent's S answers for SCH
 scoring/demo/mistakes.csv:6: empty row 6; skipped [CSV_017]
     fix: delete the empty rows, or leave them: they are skipped
 scoring/demo/mistakes.csv:7: respondent 'PB-CIVIL-25': area RSK is closed by the gate (mean of the S stems 2.00 < 3.5), but 21 stem(s) beyond stage S were answered (RSK01_M, RSK01_C, RSK01_I, …); the scorer ignores them [CSV_016]
-    fix: nothing to do if the form was filled in full on purpose: the gate rule decides (rule 'mean': 該組題目（不含「不清楚」）的平均分數達門檻值。); otherwise check this respondent's S answers for RSK
+    fix: nothing to do if the form was filled in full on purpose: the gate rule decides (rule 'mean': 該組題目至少半數有作答（「不清楚」與「無此作法」不算），且作答題目的平均分數達門檻值。); otherwise check this respondent's S answers for RSK
 scoring/demo/mistakes.csv:9: respondent 'PB-CIVIL-26': straight-lining: all 196 answered stems have the same answer (4) [CSV_018]
     fix: check the form; a respondent who ticks one column throughout may not have read the questions (consider excluding them)
 """
@@ -113,9 +143,9 @@ def test_check_warnings_go_to_stderr_and_strict_fails_on_them(manifest, tmp_path
 
 
 # --------------------------------------------------------------------------- score
-def test_score_writes_tidy_tables(manifest, tmp_path):
+def test_score_writes_tidy_tables(both, tmp_path):
     out = tmp_path / "results"
-    result = run("score", PB, SMARTCITY, "--manifest", manifest, "--out", out, "--format", "csv")
+    result = run("score", PB, SMARTCITY, *both, "--out", out, "--format", "csv")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("scored 60 respondents in 6 organisations from 2 files "
                                     "(method staged, rule mean: mean ≥ 3.5) in ")
@@ -124,42 +154,53 @@ def test_score_writes_tidy_tables(manifest, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["organisations.csv", "reliability.csv",
                                                      "respondents.csv"]
     raw = (out / "respondents.csv").read_bytes()
-    assert raw.startswith("\ufeffrespondent_id,organisation,wave,INT_level,SCO_level,SCH_level,"
+    assert raw.startswith("\ufeffrespondent_id,organisation,wave,BG_UNIT,BG_POSITION,BG_YEARS,"
+                          "BG_CASES,BG_CASETYPE,BG_TRAINING,INT_level,SCO_level,SCH_level,"
                           "COS_level,QUA_level,RES_level,COM_level,RSK_level,PRO_level,STK_level,"
                           "initiating_level,planning_level,executing_level,"
-                          "monitoring_controlling_level,closing_level\r\n".encode())
+                          "monitoring_controlling_level,closing_level,not_rated,not_applicable"
+                          "\r\n".encode())
     table = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", keep_default_na=False)
     assert len(table) == 60  # one row per respondent
     assert table.iloc[0, :3].tolist() == ["PB-PARK-01", "臺北市政府工務局公園路燈工程管理處", ""]
     levels = table.filter(like="_level")
-    assert levels.shape[1] == 15 and levels.isin(range(5)).all().all()
+    # a level is 0-4, or blank when not rated or not applicable, never a negative code
+    assert levels.shape[1] == 15 and levels.astype(str).isin(["0", "1", "2", "3", "4", ""]).all().all()
+    smart = table[table.respondent_id.str.startswith("SC-")]
+    assert (smart.PRO_level == "").all()  # the Smart City form does not ask procurement
+    assert smart.not_applicable.str.split().map(lambda units: "PRO" in units).all()
+    assert (table[table.respondent_id.str.startswith("PB-")].not_applicable == "").all()
+    for unit, level, not_rated in zip(table.INT_level, table.INT_level, table.not_rated):
+        assert (level == "") == ("INT" in not_rated.split())
     organisations = pd.read_csv(out / "organisations.csv", encoding="utf-8-sig")
     assert organisations["organisation"].nunique() == 6
 
 
-def test_score_respondents_long(manifest, tmp_path):
+def test_score_respondents_long(both, tmp_path):
     out = tmp_path / "results"
-    result = run("score", PB, SMARTCITY, "--manifest", manifest, "--out", out, "--format", "csv",
+    result = run("score", PB, SMARTCITY, *both, "--out", out, "--format", "csv",
                  "--respondents", "long")
     assert result.exit_code == 0, result.output
     raw = (out / "respondents.csv").read_bytes()
     assert raw.startswith("\ufeffrespondent_id,organisation,unit_type,unit,stage,n_items,"
-                          "n_answered,n_not_reached,mean,achieved,level\r\n".encode())
+                          "n_answered,n_not_reached,mean,status,achieved,level\r\n".encode())
     table = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
     assert len(table) == 60 * (10 + 5) * 4
     assert table.iloc[0, :5].tolist() == ["PB-PARK-01", "臺北市政府工務局公園路燈工程管理處", "area",
                                           "INT", "S"]
+    smart_pro = table[table.respondent_id.str.startswith("SC-") & (table.unit == "PRO")]
+    assert (smart_pro.status == "not applicable").all() and (smart_pro.n_items == 0).all()
     wide = tmp_path / "wide"
-    assert run("score", PB, SMARTCITY, "--manifest", manifest, "--out", wide,
-               "--format", "csv").exit_code == 0
+    assert run("score", PB, SMARTCITY, *both, "--out", wide, "--format", "csv").exit_code == 0
     wide_table = pd.read_csv(wide / "respondents.csv", encoding="utf-8-sig")
     # both layouts carry the same levels
     long_levels = (table.drop_duplicates(["respondent_id", "unit"])
                    .pivot(index="respondent_id", columns="unit", values="level"))
-    for unit in ("INT", "RSK", "planning", "closing"):
-        assert (wide_table.set_index("respondent_id")[f"{unit}_level"]
-                .equals(long_levels[unit].loc[wide_table["respondent_id"]]
-                        .rename(f"{unit}_level")))
+    for unit in ("INT", "RSK", "PRO", "planning", "closing"):
+        pd.testing.assert_series_equal(
+            wide_table.set_index("respondent_id")[f"{unit}_level"].astype(float),
+            long_levels[unit].loc[wide_table["respondent_id"]].rename(f"{unit}_level")
+            .astype(float))
 
 
 def test_score_detail_practice_and_method(manifest, tmp_path):
@@ -169,9 +210,10 @@ def test_score_detail_practice_and_method(manifest, tmp_path):
     assert result.exit_code == 0, result.output
     assert "(method coverage, rule mean: mean ≥ 4)" in result.stdout
     table = pd.read_csv(out / "respondents.csv", encoding="utf-8-sig")
-    assert table.shape[1] == 3 + 2 * (10 + 5 + 49)  # levels, then coverage's frequent flags
-    assert list(table.columns[[3, 18, 67]]) == ["INT_level", "INT01_level", "INT_frequent"]
-    assert table.columns[-1] == "STK04_frequent"
+    # ids, background, levels, coverage's frequent flags, the two unit lists
+    assert table.shape[1] == 3 + 6 + 2 * (10 + 5 + 49) + 2
+    assert list(table.columns[[9, 24, 73]]) == ["INT_level", "INT01_level", "INT_frequent"]
+    assert list(table.columns[-3:]) == ["STK04_frequent", "not_rated", "not_applicable"]
     result = run("score", PB, "--manifest", manifest, "--out", out, "--format", "csv",
                  "--detail", "practice", "--method", "coverage", "--respondents", "long")
     assert result.exit_code == 0, result.output
@@ -180,10 +222,9 @@ def test_score_detail_practice_and_method(manifest, tmp_path):
     assert list(table.columns[-2:]) == ["applied_share", "frequent"]
 
 
-def test_score_every_format(manifest, tmp_path):
+def test_score_every_format(both, tmp_path):
     out = tmp_path / "results"
-    result = run("score", PB, SMARTCITY, MISTAKES.with_name("pb.csv"), "--manifest", manifest,
-                 "--out", out)
+    result = run("score", PB, SMARTCITY, MISTAKES.with_name("pb.csv"), *both, "--out", out)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == sorted([
         "respondents.csv", "organisations.csv", "reliability.csv", "report.html", "report.pdf",
@@ -199,7 +240,7 @@ def test_a_failed_run_leaves_out_exactly_as_it_was(manifest, tmp_path):
     before = snapshot(tmp_path)
     result = run("score", MISTAKES, "--manifest", manifest, "--out", out, "--format", "csv")
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: 4 errors and 3 warnings found; nothing was written.\n")
+    assert result.stderr.startswith("Error: 6 errors and 4 warnings found; nothing was written.\n")
     assert snapshot(tmp_path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]  # no staging folder left
 
@@ -237,10 +278,10 @@ def test_out_holding_other_files_is_refused(manifest, tmp_path):
     assert (out / "thesis.docx").read_text() == "do not delete"
 
 
-def test_a_second_run_replaces_the_first(manifest, tmp_path):
+def test_a_second_run_replaces_the_first(manifest, sc_manifest, tmp_path):
     out = tmp_path / "results"
     assert run("score", PB, "--manifest", manifest, "--out", out, "--format", "csv").exit_code == 0
-    result = run("score", SMARTCITY, "--manifest", manifest, "--out", out, "--format", "csv")
+    result = run("score", SMARTCITY, "--manifest", sc_manifest, "--out", out, "--format", "csv")
     assert result.exit_code == 0
     table = pd.read_csv(out / "respondents.csv", encoding="utf-8-sig")
     assert table["respondent_id"].str.startswith("SC-").all()
@@ -255,8 +296,10 @@ def test_a_second_run_replaces_the_first(manifest, tmp_path):
     (["check"], "Missing argument 'FILES...'."),
     (["check", "nowhere.csv"], "Invalid value for 'FILES...': File 'nowhere.csv' does not exist."),
     (["score", PB, "--threshold", "7"], "Invalid value for '--threshold': --threshold 7 is outside "
-                                        "scale agree5 (1–5, 9 = 不清楚／不適用); give a value from 1 "
-                                        "to 5, e.g. --threshold 3.5"),
+                                        "scale agree5 (1–5, 8 = 本組織無此作法, 9 = 不清楚); give a "
+                                        "value from 1 to 5, e.g. --threshold 3.5"),
+    (["score", PB, "--by", "BG_YEAR"], "Invalid value for '--by': 'BG_YEAR' is not a "
+                                       "single-choice background question of this questionnaire"),
     (["score", PB, "--rule", "cont"], "Invalid value for '--rule': unknown rule 'cont' (did you "
                                       "mean 'count'?); use one of the rules of bank pmbok6: mean, "
                                       "count"),
@@ -280,22 +323,24 @@ def test_rule_override_is_applied_and_stated(manifest, tmp_path):
 
 
 # --------------------------------------------------------------------------- finding the manifest
-def test_manifest_is_found_from_the_instrument_column(manifest, tmp_path, monkeypatch):
+def test_manifest_is_found_from_the_instrument_column(manifest, instruments, tmp_path,
+                                                      monkeypatch):
     monkeypatch.chdir(tmp_path)
+    pb = instruments[("generic", "zh-TW")].id
     result = run("check", PB)  # nothing built here: the bundled questionnaire of that id
     assert result.exit_code == 0, result.output
     assert result.stderr == (
-        "using the bundled questionnaire pmbok6 generic-zh-TW (instrument "
-        "pmbok6-1.0.0-dcf684ce2a; no manifest of it under out/; pass --manifest to choose "
-        "another)\n")
+        f"using the bundled questionnaire pmbok6 generic-zh-TW (instrument {pb}; no manifest "
+        "of it under out/; pass --manifest to choose another)\n")
     lines = PB.read_text(encoding="utf-8-sig").splitlines()
-    Path("other.csv").write_text(lines[0] + "\n" + lines[1].replace("pmbok6-1.0.0", "pmbok6-2.0.0")
-                                 + "\n", encoding="utf-8")
+    other = pb.replace("pmbok6-1.1.0", "pmbok6-9.0.0")
+    Path("other.csv").write_text(lines[0] + "\n" + lines[1].replace(pb, other) + "\n",
+                                 encoding="utf-8")
     result = run("check", "other.csv")
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: 1 error found; nothing was written.\n"
-        "command line: no built manifest for instrument 'pmbok6-2.0.0-dcf684ce2a' under out/ "
+        f"command line: no built manifest for instrument '{other}' under out/ "
         "[SCORE_001]\n"
         "    fix: build the questionnaire first (`python build.py`, or `opm-build` when "
         "installed), or pass --manifest PATH to the manifest.json that came with it\n")
@@ -305,11 +350,11 @@ def test_manifest_is_found_from_the_instrument_column(manifest, tmp_path, monkey
     result = run("check", PB)
     assert result.exit_code == 0, result.output
     assert result.stderr == ("using out/pmbok6/generic-zh-TW/manifest.json (one of 3 manifests of "
-                             "instrument pmbok6-1.0.0-dcf684ce2a; pass --manifest to choose "
+                             f"instrument {pb}; pass --manifest to choose "
                              "another profile or language)\n")
 
 
-def test_files_without_or_with_several_instrument_ids(tmp_path, monkeypatch):
+def test_files_without_or_with_several_instrument_ids(tmp_path, monkeypatch, bank):
     monkeypatch.chdir(tmp_path)
     lines = PB.read_text(encoding="utf-8-sig").splitlines()
     Path("none.csv").write_text("\n".join(
@@ -319,11 +364,24 @@ def test_files_without_or_with_several_instrument_ids(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "the files do not say which instrument they belong to (no 'instrument' values) " \
            "[SCORE_002]" in result.stderr
-    Path("other.csv").write_text(lines[0] + "\n" + lines[1].replace("pmbok6-1.0.0", "pmbok6-2.0.0")
-                                 + "\n", encoding="utf-8")
+    # two forms of one questionnaire (PB and Smart City) score together ...
+    assert run("check", PB, SMARTCITY).exit_code == 0
+    # ... but not two questionnaires: the yes/no scale makes another one
+    from instrument.compile import Options, compile_instrument
+    from instrument.loader import load_profile
+
+    yesno = compile_instrument(bank, load_profile("generic", bank), "zh-TW",
+                               Options(scale="yesno"))
+    (tmp_path / "out" / "yesno").mkdir(parents=True)
+    (tmp_path / "out" / "yesno" / "manifest.json").write_bytes(manifest_json(yesno))
+    pb = lines[1].split(",")[2]
+    Path("other.csv").write_text(lines[0] + "\n" + lines[1].replace(pb, yesno.id) + "\n",
+                                 encoding="utf-8")
     result = run("check", PB, "other.csv")
     assert result.exit_code == 1
-    assert "the files name 2 instruments: 'pmbok6-1.0.0-dcf684ce2a' (" in result.stderr
+    assert "the files name 2 questionnaires that cannot be scored together: " \
+           f"'{pb}' (pmbok6 1.1.0, generic); '{yesno.id}' (pmbok6 1.1.0, generic)" in \
+        " ".join(result.stderr.split())
     assert "[SCORE_003]" in result.stderr
 
 
@@ -358,19 +416,20 @@ def test_respondents_csv_is_scores_respondents_long(instruments, method, detail,
     from scoring.methods import compute
     from scoring.read import read_responses
 
-    inst = instruments[("generic", "zh-TW")]
-    scores = compute(read_responses([PB, SMARTCITY], inst).responses, method)
+    forms = Variants.of([instruments[("generic", "zh-TW")], instruments[("smartcity", "zh-TW")]])
+    scores = compute(read_responses([PB, SMARTCITY], forms).responses, method)
     mine = pd.read_csv(io.BytesIO(tidy.respondents_csv(scores, detail)), encoding="utf-8-sig",
                        keep_default_na=False, dtype=str)
     ref = scores.respondents_long(unit_types)
     assert list(mine.columns) == list(ref.columns)
     for column in ref.columns:
         got, want = mine[column].to_numpy(), ref[column].astype(object).to_numpy()
-        if column in ("mean", "attained_pct", "applied_share"):
-            tolerance = {"mean": 0.005, "attained_pct": 0.05, "applied_share": 0.0005}[column]
+        if column in ("mean", "attained_pct", "applied_share", "level", "frequent"):
+            tolerance = {"mean": 0.005, "attained_pct": 0.05, "applied_share": 0.0005,
+                         "level": 0, "frequent": 0}[column]
             got = np.array([float(v) if v else np.nan for v in got])
             assert np.allclose(got, want.astype(float), atol=tolerance, equal_nan=True), column
-        elif column in ("achieved", "frequent"):
+        elif column == "achieved":
             assert list(got) == [str(int(bool(v))) for v in want], column
         else:
             assert list(got) == [str(v) for v in want], column
@@ -404,12 +463,14 @@ def test_text_cells_cannot_run_as_spreadsheet_formulas(manifest, tmp_path):
                                                 ("practice", ("area", "group", "practice"))])
 def test_wide_respondents_csv_is_scores_respondents_wide(instruments, method, detail, unit_types):
     """The wide byte-table writer and scoring.scores.respondents_wide give one table."""
+    import numpy as np
+
     from scoring import tidy
     from scoring.methods import compute
     from scoring.read import read_responses
 
-    inst = instruments[("generic", "zh-TW")]
-    scores = compute(read_responses([PB, SMARTCITY], inst).responses, method)
+    forms = Variants.of([instruments[("generic", "zh-TW")], instruments[("smartcity", "zh-TW")]])
+    scores = compute(read_responses([PB, SMARTCITY], forms).responses, method)
     buffer = io.BytesIO()
     assert tidy.write_respondents_wide(scores, buffer, detail, chunk=7) == 60  # several chunks
     mine = pd.read_csv(io.BytesIO(buffer.getvalue()), encoding="utf-8-sig",
@@ -418,23 +479,23 @@ def test_wide_respondents_csv_is_scores_respondents_wide(instruments, method, de
     assert list(mine.columns) == list(ref.columns)
     for column in ref.columns:
         want = ref[column].to_numpy()
-        if column.endswith("_frequent"):
-            want = [str(int(v)) for v in want]
+        if column.endswith(("_frequent", "_level")) or column.startswith("BG_"):
+            want = ["" if np.isnan(float(v)) else str(int(v)) for v in want]
         assert list(mine[column]) == [str(v) for v in want], column
 
 
-def test_exports_of_cleaned_responses_are_left_out_above_the_bound(manifest, tmp_path,
+def test_exports_of_cleaned_responses_are_left_out_above_the_bound(both, tmp_path,
                                                                    monkeypatch):
     monkeypatch.setattr("scoring.cli.STATS_EXPORT_MAX", 59)
     out = tmp_path / "results"
-    result = run("score", PB, SMARTCITY, "--manifest", manifest, "--out", out)
+    result = run("score", PB, SMARTCITY, *both, "--out", out)
     assert result.exit_code == 0, result.output
     assert result.stderr == ("note: responses.sav and responses.dta not written for 60 "
                              "respondents (more than 59); ask for them with --format sav "
                              "--format dta\n")
     assert sorted(p.name for p in out.iterdir()) == [
         "organisations.csv", "reliability.csv", "report.html", "report.pdf", "respondents.csv"]
-    result = run("score", PB, SMARTCITY, "--manifest", manifest, "--out", out,
+    result = run("score", PB, SMARTCITY, *both, "--out", out,
                  "--format", "sav", "--format", "dta")
     assert result.exit_code == 0 and result.stderr == ""
     assert sorted(p.name for p in out.iterdir()) == ["responses.dta", "responses.sav"]
@@ -509,19 +570,19 @@ def test_names_with_spaces_and_chinese_characters(manifest, tmp_path):
     assert "回收 檔案（第一波）.csv" in (out / "report.html").read_text(encoding="utf-8")
 
 
-def test_lang_en_names_areas_stages_and_codes_in_english(manifest, tmp_path, instruments):
-    """A zh-TW manifest scored with --lang en: the bundled bank's English labels, same ids."""
+def test_lang_en_names_areas_stages_and_codes_in_english(both, tmp_path, instruments):
+    """zh-TW manifests scored with --lang en: the bundled bank's English labels, same ids."""
     import pyreadstat
 
     out = tmp_path / "en"
-    result = run("score", PB, SMARTCITY, "--manifest", manifest, "--out", out, "--lang", "en",
+    result = run("score", PB, SMARTCITY, *both, "--out", out, "--lang", "en",
                  "--format", "html", "--format", "sav")
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     html = (out / "report.html").read_text(encoding="utf-8")
     en, zh = instruments[("generic", "en")], instruments[("generic", "zh-TW")]
     assert en.areas[0].name in html and zh.areas[0].name not in html
-    assert "Don&#39;t know / not applicable" in html and "不清楚" not in html
+    assert "Don&#39;t know" in html and "不清楚" not in html
     assert "臺北市政府民政局" in html  # organisation names stay as typed
     _, meta = pyreadstat.read_sav(str(out / "responses.sav"), metadataonly=True)
     assert meta.column_names_to_labels[en.items[0].id].startswith(en.items[0].text[:40])

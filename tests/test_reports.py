@@ -27,14 +27,19 @@ ORGS = (PB, SC, "Parks & Lighting Office")
 
 # --------------------------------------------------------------------------- fixtures
 def make_responses(instrument, orgs=ORGS, per_org=4, seed=7) -> Responses:
-    """``per_org`` respondents per organisation: codes 1-5, a few 9 (don't know) and blanks."""
+    """``per_org`` respondents per organisation: codes 1-5, a few 8 (no such practice), 9
+    (don't know) and blanks; background answers drawn from each question's choices."""
     rng = np.random.default_rng(seed)
     n = per_org * len(orgs)
     base = np.repeat(np.arange(len(orgs)), per_org)  # organisations differ in level
     values = np.clip(rng.integers(1, 6, (n, len(instrument.items))) + base[:, None] - 1, 1, 5)
     values = values.astype(float)
+    values[rng.random(values.shape) < 0.03] = 8
     values[rng.random(values.shape) < 0.05] = 9
     values[rng.random(values.shape) < 0.05] = np.nan
+    background = {q.id: (rng.choice([c.code for c in q.choices], n).astype(float)
+                         if q.kind == "single" else rng.integers(0, 20, n).astype(float))
+                  for q in instrument.background}
     return Responses(
         instrument=instrument,
         respondent_id=np.array([f"R{k:03d}" for k in range(1, n + 1)], dtype=object),
@@ -44,6 +49,7 @@ def make_responses(instrument, orgs=ORGS, per_org=4, seed=7) -> Responses:
         source_file=np.array(["returns/pb.csv"] * per_org * 2 + ["returns/smartcity.csv"]
                              * (n - per_org * 2), dtype=object),
         source_row=np.arange(2, n + 2),
+        background=background,
     )
 
 
@@ -241,14 +247,23 @@ def _cleaned(responses):
     """What 'cleaned responses' means: answers beyond a closed gate left out, as scored."""
     from scoring.methods import reached_answers
 
-    _, not_reached = reached_answers(responses.instrument, responses.values)
+    _, not_reached = reached_answers(responses.instrument, responses.values,
+                                     responses.asked_rows(slice(None)))
     return np.where(not_reached, np.nan, responses.values)
 
 
 def test_sav_reads_back_with_labels(files, scores, tmp_path):
     inst = scores.instrument
     df, meta = _read(files["responses.sav"], ".sav", tmp_path, user_missing=True)
-    assert list(df.columns) == ["respondent_id", "organisation", "wave", *inst.item_ids]
+    assert list(df.columns) == ["respondent_id", "organisation", "wave", *inst.background_ids,
+                                *inst.item_ids]
+    # background answers with their labels: codes of single choices, numbers as numbers
+    for q in inst.background:
+        np.testing.assert_array_equal(df[q.id].to_numpy(dtype=float),
+                                      scores.responses.answers(q.id).astype(float))
+        assert labels_of(meta, q.id) == q.label
+        if q.kind == "single":
+            assert meta.variable_value_labels[q.id] == {float(c.code): c.label for c in q.choices}
     assert list(df["organisation"]) == list(scores.responses.organisation)
     cleaned = _cleaned(scores.responses)
     assert np.isnan(cleaned).sum() > np.isnan(scores.responses.values).sum()  # some gates closed
@@ -258,24 +273,26 @@ def test_sav_reads_back_with_labels(files, scores, tmp_path):
     assert labels[first.id] == truncate(first.text, utf8_bytes=SAV_VARIABLE_LABEL_BYTES)
     assert all(len(v.encode()) <= SAV_VARIABLE_LABEL_BYTES for v in labels.values() if v)
     assert meta.variable_value_labels[first.id] == {float(c.code): c.label for c in inst.scale.codes}
-    assert meta.missing_ranges[first.id] == [{"lo": 9.0, "hi": 9.0}]
-    # without user_missing, SPSS's reading: the don't-know code is missing
+    assert meta.missing_ranges[first.id] == [{"lo": 8.0, "hi": 8.0}, {"lo": 9.0, "hi": 9.0}]
+    # without user_missing, SPSS's reading: both non-substantive codes are missing
     df2, _ = _read(files["responses.sav"], ".sav", tmp_path)
-    assert not (df2[list(inst.item_ids)] == 9).any().any()
+    assert not df2[list(inst.item_ids)].isin([8, 9]).any().any()
 
 
 def test_dta_reads_back_with_labels_and_extended_missing(files, scores, tmp_path):
     inst = scores.instrument
     df, meta = _read(files["responses.dta"], ".dta", tmp_path, user_missing=True)
-    assert list(df.columns) == ["respondent_id", "organisation", "wave", *inst.item_ids]
+    assert list(df.columns) == ["respondent_id", "organisation", "wave", *inst.background_ids,
+                                *inst.item_ids]
     cleaned = _cleaned(scores.responses)
     column = inst.item_ids[int(np.flatnonzero((cleaned == 9).any(axis=0))[0])]
-    assert (cleaned == 9).sum() > 0
-    for k, item in enumerate(inst.item_ids):  # every cell: the cleaned answer, 9 as .a
+    assert (cleaned == 9).sum() > 0 and (cleaned == 8).sum() > 0
+    for k, item in enumerate(inst.item_ids):  # every cell: the cleaned answer, 8 as .a, 9 as .b
         got = df[item].to_numpy(dtype=object)
         want = cleaned[:, k]
-        assert [g == "a" for g in got] == list(want == 9), item
-        numbers = ~np.isnan(want) & (want != 9)
+        assert [g == "a" for g in got] == list(want == 8), item
+        assert [g == "b" for g in got] == list(want == 9), item
+        numbers = ~np.isnan(want) & (want != 9) & (want != 8)
         assert [float(g) for g in got[numbers]] == list(want[numbers]), item
         assert all(g is None or (isinstance(g, float) and np.isnan(g))
                    for g in got[np.isnan(want)]), item  # gated-out answers left out
@@ -283,8 +300,13 @@ def test_dta_reads_back_with_labels_and_extended_missing(files, scores, tmp_path
     assert all(len(v) <= DTA_VARIABLE_LABEL_CHARS for v in labels.values() if v)
     assert labels[inst.items[0].id] == truncate(inst.items[0].text, chars=DTA_VARIABLE_LABEL_CHARS)
     value_labels = meta.variable_value_labels[column]
-    assert value_labels["a"] == next(c.label for c in inst.scale.codes if c.missing)
+    assert value_labels["a"] == next(c.label for c in inst.scale.codes if c.code == 8)
+    assert value_labels["b"] == next(c.label for c in inst.scale.codes if c.code == 9)
     assert value_labels[5] == next(c.label for c in inst.scale.codes if c.code == 5)
+
+
+def labels_of(meta, column: str) -> str:
+    return meta.column_names_to_labels[column]
 
 
 def test_truncate_keeps_whole_characters_and_marks_the_cut():
@@ -311,9 +333,14 @@ def test_view_levels_match_organisation_table(scores):
     org = scores.organisations
     for r, area in zip(view.overview.rows, scores.instrument.areas):
         for org_name, cell in zip(view.organisations, r.cells):
-            level = org[(org.organisation == org_name) & (org.unit_type == "area")
-                        & (org.unit == area.id)]["level_of_means"].iloc[0]
-            assert cell.text == str(level)
+            row = org[(org.organisation == org_name) & (org.unit_type == "area")
+                      & (org.unit == area.id)].iloc[0]
+            if np.isnan(row.level_of_means):  # in words, never a number
+                assert cell.text == view.text[row.status_of_means.replace("not rated",
+                                                                          "not_rated")
+                                              .replace("not applicable", "not_applicable")]
+            else:
+                assert cell.text == str(int(row.level_of_means))
 
 
 def _strings(value) -> list[str]:
