@@ -98,9 +98,17 @@ UI: dict[str, dict[str, str]] = {
         "glossary_intro": "依問卷順序，簡要說明每項作法的意義，供填答時參閱。",
         "route_count": "若上列 {n} 題中至少 {need} 題勾選{labels}，請繼續回答本領域{stages}題目；"
                        "否則請{skip}。",
-        "route_mean": "請將上列 {n} 題所勾選的代碼相加（勾選{left_out}或未作答的題目不計），"
-                      "並數出作答題數；若總和達到下表中該題數對應的數字（即平均 {threshold} "
-                      "分以上），請繼續回答本領域{stages}題目；否則請{skip}。",
+        "route_count_min": "請數出上列 {n} 題中勾選 {valid} 的題數{not_counted}。不到 {min} 題：請{skip}。\n"
+                           "{min} 題以上：若至少 {need} 題勾選{labels}，請繼續回答本領域{stages}"
+                           "題目；否則請{skip}。",
+        "route_mean": "請數出上列 {n} 題中勾選 {valid} 的題數{not_counted}。不到 {min} 題：請{skip}。\n"
+                      "{min} 題以上：將這些題目勾選的數字相加；總和達到下表中該題數對應的數字"
+                      "（平均 {threshold} 分以上），請繼續回答本領域{stages}題目，否則請{skip}。",
+        "route_mean_any": "請數出上列 {n} 題中勾選 {valid} 的題數{not_counted}，並將這些題目勾選的"
+                          "數字相加；總和達到下表中該題數對應的數字（平均 {threshold} 分以上），"
+                          "請繼續回答本領域{stages}題目，否則請{skip}。",
+        "not_counted": "（{codes}與未作答不算）",
+        "not_counted_blank": "（未作答不算）",
         "route_answered": "作答題數",
         "route_total": "總和至少",
         "skip_next": "跳到下一個領域",
@@ -158,11 +166,21 @@ UI: dict[str, dict[str, str]] = {
                           "questionnaire, to read whenever you need it.",
         "route_count": "If at least {need} of the {n} statements above are marked {labels}, go "
                        "on to this area's {stages} statements. Otherwise {skip}.",
-        "route_mean": "Add up the codes you marked for the {n} statements above, leaving out "
-                      "any marked {left_out} or left blank, and count the statements you "
-                      "answered. If the total is at least the number below for that count (an "
-                      "average of {threshold} or more), go on to this area's {stages} "
-                      "statements. Otherwise {skip}.",
+        "route_count_min": "Count the statements above that you marked {valid}{not_counted}. "
+                           "Fewer than {min}: {skip}.\n"
+                           "{min} or more: if at least {need} are marked {labels}, go on to this "
+                           "area's {stages} statements; otherwise {skip}.",
+        "route_mean": "Count the statements above that you marked {valid}{not_counted}. Fewer "
+                      "than {min}: {skip}.\n"
+                      "{min} or more: add up the codes you marked for them. If the total is at "
+                      "least the number below for that count (an average of {threshold} or "
+                      "more), go on to this area's {stages} statements; otherwise {skip}.",
+        "route_mean_any": "Count the statements above that you marked {valid}{not_counted} and "
+                          "add up the codes you marked for them. If the total is at least the "
+                          "number below for that count (an average of {threshold} or more), go "
+                          "on to this area's {stages} statements; otherwise {skip}.",
+        "not_counted": " ({codes} and blanks do not count)",
+        "not_counted_blank": " (blanks do not count)",
         "route_answered": "Statements answered",
         "route_total": "Total at least",
         "skip_next": "skip to the next knowledge area",
@@ -192,6 +210,14 @@ def _range(numbers: Sequence[int], ui: Mapping[str, str]) -> str:
     if len(numbers) > 1 and list(numbers) == list(range(numbers[0], numbers[-1] + 1)):
         return f"{numbers[0]}\u2013{numbers[-1]}"
     return ui["list_sep"].join(map(str, numbers))
+
+
+def _codes(codes: Sequence[int], ui: Mapping[str, str]) -> str:
+    """'1–5' for a run of three or more codes, else '0 or 1'."""
+    ordered = sorted(codes)
+    if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"{ordered[0]}\u2013{ordered[-1]}"
+    return _join([str(c) for c in ordered], ui)
 
 
 # --------------------------------------------------------------------------- line breaking
@@ -583,15 +609,21 @@ class _Layout:
 
     def boxed(self, text: str, area: str, table: list[list[str]] | None = None,
               kind: str = "note") -> _Block:
-        """A framed note: the routing rule (with its lookup table) or an end note."""
+        """A framed note: the routing rule (with its lookup table) or an end note. A text of
+        several paragraphs (lines of ``text``) is a list of steps, numbered ①, ②, ..."""
         size = 9
         lead = size * self.lead
-        x = self.left + 4 * MM  # the arrow; text 5 mm further in
-        lines = self.wrap(text, size, self.right - 4 * MM - (x + 5 * MM))
+        x = self.left + 4 * MM  # the marker; text 5 mm further in
+        paras = text.split("\n")
+        marks = ["\u2192"] if len(paras) == 1 else [chr(0x2460 + k) for k in range(len(paras))]
+        width = self.right - 4 * MM - (x + 5 * MM)
+        lines = [(m, self.wrap(p, size, width)) for m, p in zip(marks, paras)]
+        n_lines = sum(len(ls) for _, ls in lines)
+        step_gap = 1 * MM
         cell_h, cell_w = 6 * MM, 9 * MM
         label_w = (max(stringWidth(r[0], self.font, 8.5) for r in table) + 4 * MM) if table else 0
         table_h = (1.5 * MM + len(table) * cell_h) if table else 0.0
-        height = _snap(len(lines) * lead + table_h + 6 * MM)
+        height = _snap(n_lines * lead + (len(paras) - 1) * step_gap + table_h + 6 * MM)
 
         def draw(c: Canvas, y: float) -> None:
             c.setFillGray(0.96)
@@ -599,11 +631,15 @@ class _Layout:
             c.rect(self.left + 2 * MM, y - height + 1 * MM, self.right - self.left - 4 * MM,
                    height - 2 * MM, stroke=1, fill=1)
             c.setFillGray(0)
-            top = y - 2.5 * MM
-            self.text(c, x, self.baseline(top, size, lead), "\u2192", size, bold=True)
-            for line in lines:
-                self.text(c, x + 5 * MM, self.baseline(top, size, lead), line, size)
-                top -= lead
+            content = n_lines * lead + (len(paras) - 1) * step_gap + table_h
+            top = y - 1 * MM - (height - 2 * MM - content) / 2  # centred in the frame
+            for mark, para in lines:
+                self.text(c, x, self.baseline(top, size, lead), mark, size, bold=True)
+                for line in para:
+                    self.text(c, x + 5 * MM, self.baseline(top, size, lead), line, size)
+                    top -= lead
+                top -= step_gap
+            top += step_gap
             if table:
                 top -= 1.5 * MM
                 c.setLineWidth(0.6)
@@ -622,28 +658,35 @@ class _Layout:
         return _Block(kind, height, draw, area)
 
     def routing(self, area_id: str, last: bool) -> _Block:
-        """The gate as a rule a respondent applies by counting, at the end of an S block."""
+        """The gate as a rule a respondent applies by counting, at the end of an S block:
+        first the minimum of answers (when it can decide), then the rule."""
         ui, inst = self.ui, self.inst
         r = paper_routing(inst, area_id)
-        stages = ui["stage_ref"].format(range=_range([self.stage_no[s] for s in self.later], ui))
-        skip = ui["skip_end"] if last else ui["skip_next"]
         labels = {c.code: c.label for c in inst.scale.codes}
+        missing = inst.scale.missing
+        stages = _range([self.stage_no[s] for s in self.later], ui)
+        words = {
+            "n": r.n_items, "need": r.need, "min": r.min_answers,
+            "stages": ui["stage_ref"].format(range=stages),
+            "skip": ui["skip_end"] if last else ui["skip_next"],
+            "labels": _join([ui["quote"].format(labels[c]) for c in r.codes], ui),
+            "valid": _codes(r.valid, ui),
+            "not_counted": (ui["not_counted"].format(codes=ui["list_sep"].join(map(str, missing)))
+                            if missing else ui["not_counted_blank"]),
+            "threshold": f"{inst.rule.threshold:g}" if inst.rule.threshold is not None else "",
+        }
         if r.kind == "count":
-            text = ui["route_count"].format(
-                n=r.n_items, need=r.need, stages=stages, skip=skip,
-                labels=_join([ui["quote"].format(labels[c]) for c in r.codes], ui))
-            return self.boxed(text, area_id, kind="routing")
-        left_out = _join([ui["quote"].format(labels[c]) + f" ({c})" if not self.cjk else
-                          ui["quote"].format(labels[c]) + f"（{c}）" for c in r.left_out], ui)
-        text = ui["route_mean"].format(n=r.n_items, left_out=left_out, stages=stages, skip=skip,
-                                       threshold=f"{inst.rule.threshold:g}")
+            key = "route_count_min" if r.minimum_binds else "route_count"
+            return self.boxed(ui[key].format(**words), area_id, kind="routing")
+        text = ui["route_mean" if r.minimum_binds else "route_mean_any"].format(**words)
         label_w = max(stringWidth(ui[k], self.font, 8.5) for k in ("route_answered",
                                                                      "route_total")) + 4 * MM
         per_row = max(1, int((self.right - self.left - 16 * MM - label_w) // (9 * MM)))
+        counts = range(r.first, r.n_items + 1)
         table = []
-        for start in range(0, r.n_items, per_row):  # a long area: the table in several rows
-            span = range(start, min(start + per_row, r.n_items))
-            table += [[ui["route_answered"], *(str(k + 1) for k in span)],
+        for start in range(0, len(counts), per_row):  # a long area: the table in several rows
+            span = range(start, min(start + per_row, len(counts)))
+            table += [[ui["route_answered"], *(str(counts[k]) for k in span)],
                       [ui["route_total"], *(str(r.totals[k]) for k in span)]]
         return self.boxed(text, area_id, table, kind="routing")
 

@@ -189,13 +189,68 @@ def test_count_rule_routing_sentence_in_both_languages(count_instruments):
             "Otherwise skip to the next knowledge area.") in text
 
 
-def test_mean_rule_routing_gives_a_lookup_table(pdfs, instruments):
+def test_mean_rule_routing_counts_answers_first_then_looks_up_the_total(pdfs, instruments):
+    """Fewer substantive answers than the minimum skip the area; the table starts there."""
     inst = instruments[("generic", "en")]
     text = spaced(" ".join(pages_text(pdfs[("generic", "en")]["questionnaire.pdf"])))
-    assert "Statements answered 1 2 3 4 5 6 7 Total at least 4 7 11 14 18 21 25" in text
+    assert ("① Count the statements above that you marked 1–5 (8, 9 and blanks do not "
+            "count). Fewer than 4: skip to the next knowledge area. ② 4 or more: add up the "
+            "codes you marked for them. If the total is at least the number below for that "
+            "count (an average of 3.5 or more), go on to this area's stage 2–4 "
+            "statements; otherwise skip to the next knowledge area.") in text
+    assert "Statements answered 4 5 6 7 Total at least 14 18 21 25" in text
     assert f"an average of {inst.rule.threshold:g} or more" in text
     zh = flat("".join(pages_text(pdfs[("generic", "zh-TW")]["questionnaire.pdf"])))
-    assert "作答題數1234567總和至少471114182125" in zh
+    assert flat("①請數出上列 7 題中勾選 1–5 的題數（8、9與未作答不算）。不到 4 題：請跳到下一個領域。"
+                "②4 題以上：將這些題目勾選的數字相加；總和達到下表中該題數對應的數字"
+                "（平均 3.5 分以上），請繼續回答本領域第 2–4 階段題目，否則請跳到下一個領域。") in zh
+    assert "作答題數4567總和至少14182125" in zh
+    # an area of two gate stems needs one answer: no first step, the table from 1
+    assert "Statements answered 1 2 Total at least 4 7" not in text  # no such area in generic
+    sc = spaced(" ".join(pages_text(pdf.render(instruments[("smartcity", "en")])
+                                    ["questionnaire.pdf"])))
+    assert ("→ Count the statements above that you marked 1–5 (8, 9 and blanks do not "
+            "count) and add up the codes you marked for them.") in sc
+    assert "Statements answered 1 2 Total at least 4 7" in sc  # COS: 2 of 4 practices asked
+
+
+def test_routing_numbers_come_from_paper_routing(instruments):
+    """Every box prints its area's PaperRouting numbers: minimum, table, stage range."""
+    from instrument.followup import paper_routing
+
+    inst = instruments[("pb", "zh-TW")]
+    text = flat("".join(pages_text(pdf.render(inst)["questionnaire.pdf"])))
+    for area in inst.asked_areas:
+        r = paper_routing(inst, area.id)
+        row = "作答題數" + "".join(map(str, range(r.first, r.n_items + 1)))
+        row += "總和至少" + "".join(map(str, r.totals))
+        assert row in text, area.id
+        if r.minimum_binds:
+            assert f"上列{r.n_items}題" in text and f"不到{r.min_answers}題" in text, area.id
+
+
+def test_count_rule_states_the_minimum_when_it_can_decide(count_instruments):
+    """With min_answered above the count share, the minimum is a step of its own."""
+    import dataclasses
+
+    inst = count_instruments["en"]
+    strict = dataclasses.replace(inst, rule=dataclasses.replace(inst.rule, min_answered=0.75))
+    text = spaced(" ".join(pages_text(pdf.render(strict)["questionnaire.pdf"])))
+    assert ("① Count the statements above that you marked 1–5 (8, 9 and blanks do not "
+            "count). Fewer than 6: skip to the next knowledge area. ② 6 or more: if at "
+            "least 4 are marked “Agree” or “Strongly agree”, go on to this "
+            "area's stage 2–4 statements; otherwise skip to the next knowledge area.") in text
+
+
+def test_format_1_rule_has_no_minimum_step(instruments):
+    """A format-1 manifest knows no minimum: the table starts at one answer."""
+    import dataclasses
+
+    inst = instruments[("generic", "en")]
+    old = dataclasses.replace(inst, rule=dataclasses.replace(inst.rule, min_answered=None))
+    text = spaced(" ".join(pages_text(pdf.render(old)["questionnaire.pdf"])))
+    assert "Fewer than" not in text
+    assert "Statements answered 1 2 3 4 5 6 7 Total at least 4 7 11 14 18 21 25" in text
 
 
 def test_routing_sits_at_the_end_of_each_s_block(pdfs, instruments):
@@ -455,7 +510,9 @@ def test_a_long_area_wraps_the_lookup_table(instruments):
         practices=tuple(dataclasses.replace(p, area="INT") for p in inst.practices))
     text = spaced(" ".join(pages_text(pdf.render(one)["questionnaire.pdf"])))
     assert all(id_count(text, i) == 1 for i in one.item_ids)
-    assert text.count("Statements answered") == 4  # 49 counts, 14 to a row
+    assert text.count("Statements answered") == 2  # 25 to 49 answers, 14 to a row
+    assert "Fewer than 25: skip to the end of the questionnaire" in text  # ceil(0.5 * 49)
     assert "8. Project Risk Management" not in text  # areas left without practices
+    assert "Statements answered 25 26 " in text
     assert "49" in text.split("Statements answered")[-1].split("Total at least")[0]
     assert " 172 " in text  # ceil(3.5 * 49)
