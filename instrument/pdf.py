@@ -43,7 +43,7 @@ from .artifacts import RenderSettings
 from .atomic import locked
 from .errors import InstrumentError, Location, problem
 from .followup import Plan, paper_routing, wave2_items
-from .model import Instrument
+from .model import Instrument, Label
 
 MM = 72 / 25.4
 ROW_GRID = 2 * MM  # row and block heights are multiples of this
@@ -114,6 +114,8 @@ UI: dict[str, dict[str, str]] = {
         "skip_next": "跳到下一個領域",
         "skip_end": "跳到問卷結尾",
         "code_label": "{code}＝{label}",
+        "not_scored": "不列入計分",
+        "not_scored_codes": "下列代碼不列入計分，也不算作答題數：",
     },
     "en": {
         "instrument": "Instrument",
@@ -186,6 +188,8 @@ UI: dict[str, dict[str, str]] = {
         "skip_next": "skip to the next knowledge area",
         "skip_end": "skip to the end of the questionnaire",
         "code_label": "{code} = {label}",
+        "not_scored": "Not scored",
+        "not_scored_codes": "These codes are not scored and do not count as answers:",
     },
 }
 
@@ -328,18 +332,28 @@ class _Layout:
         self.body_top = self.page_h - 21 * MM
         self.body_bottom = 15 * MM
         self.body_h = self.body_top - self.body_bottom
-        # the answer grid: item id | statement | one column per scale code
-        n_codes = len(instrument.scale.codes)
+        # the answer grid: item id | statement | a column per substantive code | a gap |
+        # a column per non-substantive code (don't know, not applicable), apart and under
+        # their own "not scored" label
+        scale = instrument.scale
+        self.columns = (*scale.substantive, *scale.non_substantive)
+        self.n_scored = len(scale.substantive)
+        n_codes = len(self.columns)
+        self.gap = 4 * MM if 0 < self.n_scored < n_codes else 0.0
         self.id_w = 17 * MM
-        self.col_w = max(12.5 * MM, min(18 * MM, 75 * MM / n_codes))
-        room = self.right - self.left - self.id_w - 70 * MM  # keep 70 mm for the statements
+        self.col_w = max(12 * MM, min(18 * MM, (75 * MM - self.gap) / n_codes))
+        room = self.right - self.left - self.id_w - 70 * MM - self.gap  # 70 mm for statements
         if n_codes * self.col_w > room:  # a long scale (e.g. 0-10): narrower columns
             self.col_w = max(8 * MM, room / n_codes)
         self.box = min(5.5 * MM, self.col_w - 2.5 * MM)
-        self.boxes_x0 = self.right - n_codes * self.col_w
+        self.boxes_x0 = self.right - n_codes * self.col_w - self.gap
+        self.scored_x1 = self.boxes_x0 + self.n_scored * self.col_w  # end of the scored columns
+        self.unscored_x0 = self.scored_x1 + self.gap  # start of the not-scored columns
         self.stem_x = self.left + self.id_w + 1 * MM
         self.stem_w = self.boxes_x0 - 2 * MM - self.stem_x
-        self.box_x = tuple(self.boxes_x0 + (k + 0.5) * self.col_w for k in range(n_codes))
+        self.col_x = tuple(self.boxes_x0 + k * self.col_w + (self.gap if k >= self.n_scored else 0)
+                           for k in range(n_codes))  # left edge of each code's column
+        self.box_x = tuple(x + self.col_w / 2 for x in self.col_x)
         self.stage_no = {s.id: n for n, s in enumerate(instrument.stages, 1)}
         self.stage = {s.id: s for s in instrument.stages}
         self.area = {a.id: a for a in instrument.areas}
@@ -457,38 +471,49 @@ class _Layout:
 
     # ----------------------------------------------------------------- the answer grid
     def scale_header(self, area: str = "") -> _Block:
-        ui, scale = self.ui, self.inst.scale
+        """The column heads: label and code per column; above the not-scored columns
+        (don't know, not applicable), set apart by a gap, their own group label."""
+        ui = self.ui
         code_size = 8.5
-        labels = [self._label_lines(c.label) for c in scale.codes]
+        labels = [self._label_lines(c.label) for c in self.columns]
         n_lines = max(len(x[1]) for x in labels)
         lead = 6.2 * 1.25
         pad = 1.2 * MM
-        height = _snap(n_lines * lead + code_size * 1.3 + 2 * pad)
-        n_valid = len(scale.valid)
+        band = 3.8 * MM  # the group label's strip
+        unscored_w = self.right - self.unscored_x0
+        group_size = min(6.8, 6.8 * (unscored_w - 1.5 * MM)
+                         / max(1.0, stringWidth(ui["not_scored"], self.font, 6.8)))
+        height = _snap(band + n_lines * lead + code_size * 1.3 + 2 * pad)
+        apart = self.n_scored < len(self.columns)
 
         def draw(c: Canvas, y: float) -> None:
+            bottom = y - height
             c.setFillGray(0.88)
-            c.rect(self.left, y - height, self.right - self.left, height, stroke=0, fill=1)
+            c.rect(self.left, bottom, self.scored_x1 - self.left, height, stroke=0, fill=1)
+            if apart:
+                c.rect(self.unscored_x0, bottom, unscored_w, height, stroke=0, fill=1)
+                c.setFillGray(0.72)
+                c.rect(self.unscored_x0, y - band, unscored_w, band, stroke=0, fill=1)
             c.setFillGray(0)
-            bottom = y - height + pad
-            self.text(c, self.left + 1 * MM, bottom + 1, ui["item_col"], 8, bold=True)
-            self.text(c, self.stem_x, bottom + 1, ui["stem_col"], 8, bold=True)
+            if apart:
+                self.text(c, self.unscored_x0 + unscored_w / 2,
+                          self.baseline(y, group_size, band), ui["not_scored"], group_size,
+                          bold=True, align="center")
+            base = bottom + pad + 1
+            self.text(c, self.left + 1 * MM, base, ui["item_col"], 8, bold=True)
+            self.text(c, self.stem_x, base, ui["stem_col"], 8, bold=True)
             c.setStrokeGray(1)
             c.setLineWidth(0.8)
-            for k in range(1, len(self.box_x)):
-                x = self.boxes_x0 + k * self.col_w
-                c.line(x, y - height + 0.6 * MM, x, y - 0.6 * MM)
+            for k in range(1, len(self.col_x)):
+                if k != self.n_scored:  # the gap separates the two groups already
+                    c.line(self.col_x[k], bottom + 0.6 * MM, self.col_x[k], y - band)
             c.setStrokeGray(0)
-            if 0 < n_valid < len(scale.codes):  # set the don't-know column(s) apart
-                x = self.boxes_x0 + n_valid * self.col_w
-                c.setLineWidth(1.2)
-                c.line(x, y - height + 0.6 * MM, x, y - 0.6 * MM)
             for k, (cx, (size, label)) in enumerate(zip(self.box_x, labels)):
-                top = y - pad - (n_lines - len(label)) * lead  # labels sit on the code line
+                top = y - band - pad - (n_lines - len(label)) * lead  # labels sit on the codes
                 for line in label:
                     self.text(c, cx, self.baseline(top, size, lead), line, size, align="center")
                     top -= lead
-                self.text(c, cx, bottom + 1, str(scale.codes[k].code), code_size, bold=True,
+                self.text(c, cx, base, str(self.columns[k].code), code_size, bold=True,
                           align="center")
         return _Block("scale", height, draw, area, keep_with_next=True)
 
@@ -534,9 +559,7 @@ class _Layout:
             y -= title_h
             for k, (item, lines, stage_lines, h) in enumerate(rows):
                 if k % 2 == 0:
-                    c.setFillGray(0.94)
-                    c.rect(self.left, y - h, self.right - self.left, h, stroke=0, fill=1)
-                    c.setFillGray(0)
+                    self.shade(c, y - h, h)
                 top = y - (h - len(lines) * lead) / 2
                 first = self.baseline(top, size, lead)
                 for line in lines:
@@ -558,6 +581,15 @@ class _Layout:
                 y -= h
             c.setStrokeGray(0)
         return _Block("practice", height, draw, p.area, keep_with_next=keep)
+
+    def shade(self, c: Canvas, bottom: float, height: float) -> None:
+        """A row's light background, broken by the gap before the not-scored columns."""
+        c.setFillGray(0.94)
+        c.rect(self.left, bottom, self.scored_x1 - self.left, height, stroke=0, fill=1)
+        if self.gap:
+            c.rect(self.unscored_x0, bottom, self.right - self.unscored_x0, height, stroke=0,
+                   fill=1)
+        c.setFillGray(0)
 
     def area_heading(self, area_id: str) -> list[_Block]:
         a = self.area[area_id]
@@ -791,15 +823,18 @@ class _Layout:
                 x += b + 2 * MM + stringWidth(caption, self.font, 8.5) + 10 * MM
         return _Block("text", height, draw)
 
-    def code_list(self) -> _Block:
-        """The scale's codes and labels in three columns (code first: what a typist keys)."""
-        ui, codes = self.ui, self.inst.scale.codes
+    def code_list(self, codes: Sequence[Label]) -> _Block:
+        """Codes and labels in up to three columns, fewer when a label would wrap (code
+        first: what a typist keys)."""
+        ui = self.ui
         size = 9.5
         lead = size * self.lead
-        ncol = 3
-        col_w = (self.right - self.left - 4 * MM) / ncol
-        cells = [self.wrap(ui["code_label"].format(code=c.code, label=c.label), size,
-                           col_w - 3 * MM)[:2] for c in codes]
+        texts = [ui["code_label"].format(code=c.code, label=c.label) for c in codes]
+        for ncol in range(min(3, len(texts)), 0, -1):
+            col_w = (self.right - self.left - 4 * MM) / ncol
+            cells = [self.wrap(t, size, col_w - 3 * MM)[:2] for t in texts]
+            if all(len(x) == 1 for x in cells):
+                break
         nrow = -(-len(cells) // ncol)
         row_h = [max(len(cells[r + k * nrow]) for k in range(ncol) if r + k * nrow < len(cells))
                  * lead for r in range(nrow)]
@@ -814,6 +849,17 @@ class _Layout:
                               line, size)
                     top -= lead
         return _Block("text", height, draw)
+
+    def scale_codes(self) -> list[_Block]:
+        """The cover's list of answer codes: the scored ones, then apart, under their own
+        line, the ones that are not scored."""
+        scale = self.inst.scale
+        blocks = [self.code_list(scale.substantive)]
+        if scale.non_substantive:
+            blocks += self.para(self.ui["not_scored_codes"], 9, x=self.left + 2 * MM, bold=True,
+                                keep_with_next=True, after=0.5 * MM)
+            blocks.append(self.code_list(scale.non_substantive))
+        return blocks
 
     def cover(self, form: _Form) -> list[_Block]:
         inst, ui = self.inst, self.ui
@@ -847,7 +893,7 @@ class _Layout:
         blocks += self.para(ui["mark_how"], 9.5)
         blocks.append(self.mark_example())
         blocks += self.heading(ui["h_scale"], before=1.5 * MM)
-        blocks.append(self.code_list())
+        blocks += self.scale_codes()
         blocks += self.heading(ui["h_stages"])
         for s in inst.stages:
             blocks += self.para(f"{self.stage_no[s.id]}. "

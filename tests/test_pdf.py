@@ -76,6 +76,27 @@ def fonts_of(data: bytes) -> list[tuple[str, str, bool]]:
     return sorted(found)
 
 
+def drawn_texts(data: bytes) -> list[list[tuple[str, float, float]]]:
+    """Per page, every string drawn with the x and y of its start (reportlab draws with an
+    identity matrix, so the text matrix holds the position). A Chinese string comes in
+    pieces, one per font subset, all at the string's start: they are joined again."""
+    out = []
+    for page in PdfReader(BytesIO(data)).pages:
+        found: list[tuple[str, float, float]] = []
+
+        def visit(text, cm, tm, font, size, found=found):
+            if not text.strip():
+                return
+            x, y = float(tm[4]), float(tm[5])
+            if found and found[-1][1:] == (x, y):
+                found[-1] = (found[-1][0] + text.strip(), x, y)
+            else:
+                found.append((text.strip(), x, y))
+        page.extract_text(visitor_text=visit)
+        out.append(found)
+    return out
+
+
 def mark_boxes(data: bytes, box: float) -> list[list[tuple[float, float]]]:
     """Per page, the (x, y) of every square of side ``box`` drawn with `re`."""
     out = []
@@ -279,6 +300,41 @@ def test_mark_boxes_one_per_code_in_fixed_columns(pdfs, instruments):
     for x, y in all_boxes:
         steps = (lay.body_top - (y + lay.box / 2)) / (pdf.ROW_GRID / 2)
         assert abs(steps - round(steps)) < 1e-3, (x, y)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_not_scored_columns_stand_apart_under_their_own_label(pdfs, instruments, lang):
+    """8 and 9 come after a gap, under a "not scored" label on every page's scale header."""
+    inst = instruments[("pb", lang)]
+    lay = pdf._layout(inst, RenderSettings())
+    assert [c.code for c in lay.columns] == [1, 2, 3, 4, 5, 8, 9]
+    centres = [b - a for a, b in zip(lay.box_x, lay.box_x[1:])]
+    assert centres == pytest.approx([lay.col_w] * 4 + [lay.col_w + lay.gap] + [lay.col_w])
+    assert lay.gap >= 3 * pdf.MM
+    label = pdf.UI[lang]["not_scored"]
+    label_w = pdf.stringWidth(label, lay.font, 6.8)
+    middle = (lay.unscored_x0 + lay.right) / 2
+    data = pdfs[("pb", lang)]["questionnaire.pdf"]
+    pages = zip(drawn_texts(data), mark_boxes(data, lay.box))
+    for n, (texts, boxes) in enumerate(pages, 1):
+        answer_rows = [b for b in boxes if round(b[0] + lay.box / 2, 2) == round(lay.box_x[-1], 2)]
+        labels = [(x, y) for t, x, y in texts if t == label]
+        if not answer_rows:
+            assert not labels, n
+            continue
+        assert labels, f"page {n}: no '{label}' over the columns 8 and 9"
+        for x, y in labels:  # centred over the not-scored columns, right of the gap
+            assert x == pytest.approx(middle - label_w / 2, abs=0.5), n
+            assert x > lay.scored_x1 + lay.gap
+
+
+def test_cover_lists_the_not_scored_codes_apart(pdfs):
+    cover = spaced(pages_text(pdfs[("pb", "en")]["questionnaire.pdf"])[0])
+    assert ("1 = Strongly disagree 2 = Disagree 3 = Neither agree nor disagree 4 = Agree "
+            "5 = Strongly agree These codes are not scored and do not count as answers: "
+            "8 = No such practice in this lead agency 9 = Don't know") in cover
+    zh = flat(pages_text(pdfs[("pb", "zh-TW")]["questionnaire.pdf"])[0])
+    assert "5＝非常同意下列代碼不列入計分，也不算作答題數：8＝本主責機關無此作法9＝不清楚" in zh
 
 
 def test_letter_paper(instruments):
