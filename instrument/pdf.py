@@ -116,6 +116,9 @@ UI: dict[str, dict[str, str]] = {
         "code_label": "{code}＝{label}",
         "not_scored": "不列入計分",
         "not_scored_codes": "下列代碼不列入計分，也不算作答題數：",
+        "na_area": "本領域不適用，未列入本問卷：",
+        "na_item": "{code} {name}（不適用，未列入本問卷）：{reason}",
+        "na_sep": "",
     },
     "en": {
         "instrument": "Instrument",
@@ -190,6 +193,9 @@ UI: dict[str, dict[str, str]] = {
         "code_label": "{code} = {label}",
         "not_scored": "Not scored",
         "not_scored_codes": "These codes are not scored and do not count as answers:",
+        "na_area": "Not applicable here, so not asked: ",
+        "na_item": "{code} {name} (not applicable, so not asked): {reason}",
+        "na_sep": " ",
     },
 }
 
@@ -369,8 +375,8 @@ class _Layout:
         inst = self.inst
         texts: list[tuple[str, str]] = [(f"text '{k}'", v) for k, v in inst.texts.items()]
         texts += [(i.id, i.text) for i in inst.items]
-        texts += [(p.id, p.name + p.glossary) for p in inst.practices]
-        texts += [(f"area {a.id}", a.name) for a in inst.areas]
+        texts += [(p.id, p.name + p.glossary + p.reason) for p in inst.practices]
+        texts += [(f"area {a.id}", a.name + a.reason) for a in inst.areas]
         texts += [(f"stage {s.id}", s.name + s.definition) for s in inst.stages]
         texts += [(f"scale {inst.scale.id}", "".join(c.label for c in inst.scale.codes))]
         texts += [("form wording", "".join(self.ui.values()) + inst.bank_title)]
@@ -735,7 +741,7 @@ class _Layout:
             parts.append(((self.gate,), kind == "full" and bool(self.later)))
         if kind in ("full", "wave2") and self.later:
             parts.append((self.later, False))
-        blocks = self.area_heading(area_id)
+        blocks = self.area_heading(area_id) + self.left_out_note(area_id)
         for stages, route in parts:
             blocks.append(self.stage_heading(area_id, stages))
             blocks.append(self.scale_header(area_id))
@@ -745,6 +751,48 @@ class _Layout:
                 blocks.append(self.routing(area_id, last))
         self._sections[key] = blocks
         return blocks
+
+    def left_out_note(self, area_id: str) -> list[_Block]:
+        """Under the area heading, a line per practice of the area that is not asked: its
+        number and name, and why."""
+        ui = self.ui
+        blocks: list[_Block] = []
+        for p in self.inst.practices:
+            if p.area == area_id and not p.applicable:
+                blocks += self.para(ui["na_item"].format(code=p.code, name=p.name,
+                                                         reason=p.reason),
+                                    8.5, x=self.left + 1 * MM, gray=0.3, after=0.8 * MM,
+                                    keep_with_next=True, kind="note", area=area_id)
+        return blocks
+
+    def area_left_out(self, area_id: str) -> list[_Block]:
+        """Where a whole area not applicable would be: its number and name, and why."""
+        ui, a = self.ui, self.area[area_id]
+        reasons = a.reason or ui["na_sep"].join(
+            p.reason for p in self.inst.practices if p.area == area_id and p.reason)
+        size = 9
+        lead = size * self.lead
+        head = f"{a.number}. {a.name}"
+        head_w = stringWidth(head, self.font, 10) + 3 * MM
+        lines = self.wrap(ui["na_area"] + reasons, size, self.right - self.left - head_w - 4 * MM)
+        height = _snap(len(lines) * lead + 3 * MM)
+
+        def draw(c: Canvas, y: float) -> None:
+            c.setStrokeGray(0.6)
+            c.setLineWidth(0.6)
+            c.setDash(2, 2)
+            c.rect(self.left, y - height + 0.5 * MM, self.right - self.left, height - 1 * MM,
+                   stroke=1, fill=0)
+            c.setDash()
+            c.setStrokeGray(0)
+            top = y - (height - len(lines) * lead) / 2
+            self.text(c, self.left + 2 * MM, self.baseline(top, 10, lead), head, 10, bold=True,
+                      gray=0.3)
+            for line in lines:
+                self.text(c, self.left + 2 * MM + head_w, self.baseline(top, size, lead), line,
+                          size, gray=0.3)
+                top -= lead
+        return [self.space(4 * MM), _Block("note", height, draw, area_id)]
 
     def glossary_area(self, area_id: str) -> list[_Block]:
         if area_id not in self._glossary:
@@ -964,8 +1012,11 @@ class _Layout:
     def pages(self, form: _Form) -> list[list[_Block]]:
         areas = [a for a in form.areas if self.inst.practices_of_area(a)]
         items: list[_Block] = []
-        for k, area in enumerate(areas):
-            items += self.section(area, form.kind, last=k == len(areas) - 1)
+        for area in form.areas:
+            if area in areas:
+                items += self.section(area, form.kind, last=area == areas[-1])
+            elif not self.area[area].applicable and form.kind != "wave2":
+                items += self.area_left_out(area)
         items += self.end_note(form)
         glossary = [*self.para(self.ui["glossary"], 13, bold=True, after=1 * MM,
                                keep_with_next=True),

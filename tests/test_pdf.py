@@ -572,3 +572,50 @@ def test_a_long_area_wraps_the_lookup_table(instruments):
     assert "Statements answered 25 26 " in text
     assert "49" in text.split("Statements answered")[-1].split("Total at least")[0]
     assert " 172 " in text  # ceil(3.5 * 49)
+
+
+# --------------------------------------------------------------------------- model 2.0 on paper
+def smartcity_wave2(inst) -> bytes:
+    """A wave-2 form for a respondent who passed every area that is asked (COS included)."""
+    values = np.full((1, len(inst.item_ids)), np.nan)
+    values[0, [k for k, i in enumerate(inst.items) if i.stage == inst.gate_stage]] = 5
+    return pdf.render_wave2(inst, plan(inst, ["R1"], [""], values)[0])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_not_applicable_practices_are_on_no_form_but_said_once(pdfs, instruments, lang):
+    """smartcity: COS03, COS04 and the whole PRO area are not asked on any paper form; each
+    form that holds their area says so in one line, with the profile's reason."""
+    inst = instruments[("smartcity", lang)]
+    ui = pdf.UI[lang]
+    left_out = inst.not_applicable
+    assert {p.id for p in left_out} == {"COS03", "COS04", "PRO01", "PRO02", "PRO03"}
+    forms = {**pdfs[("smartcity", lang)], "wave2": smartcity_wave2(inst)}
+    for name, data in forms.items():
+        text = "\n".join(pages_text(data))
+        for p in left_out:
+            for stage in inst.stages:
+                assert id_count(text, f"{p.id}_{stage.id}") == 0, (name, p.id)
+            assert flat(p.glossary) not in flat(text), (name, p.id)  # not in the glossary
+        for p in (x for x in left_out if x.area == "COS"):  # one line each, with the reason
+            line = ui["na_item"].format(code=p.code, name=p.name, reason=p.reason)
+            assert flat(text).count(flat(line)) == 1, (name, p.id)
+        pro = next(a for a in inst.areas if a.id == "PRO")
+        pro_line = flat(f"{pro.number}. {pro.name}{ui['na_area']}{pro.reason}")
+        assert flat(text).count(pro_line) == (0 if name == "wave2" else 1), name
+    # the cover counts the stems asked
+    cover = flat(pages_text(forms["questionnaire.pdf"])[0])
+    assert flat(ui["n_items"].format(n=len(inst.items))) in cover and len(inst.items) == 176
+    wave1 = flat(pages_text(forms["wave1.pdf"])[0])
+    assert flat(ui["n_items"].format(n=len(inst.items_at("S")))) in wave1
+
+
+def test_the_not_applicable_line_sits_where_the_area_would_be(pdfs, instruments):
+    inst = instruments[("smartcity", "en")]
+    text = spaced(" ".join(pages_text(pdfs[("smartcity", "en")]["questionnaire.pdf"])))
+    assert text.index("RSK07_I") < text.index("9. Project Procurement Management Not applicable "
+                                              "here, so not asked:") < text.index("STK01_S")
+    cos = text.index("4. Project Cost Management COS")
+    assert cos < text.index("4.3 Determine Budget (not applicable, so not asked): Pilots are "
+                            "funded by the vendors") < text.index("COS01_S")
+    assert inst.practice("COS04").reason in text
