@@ -43,7 +43,7 @@ from .artifacts import RenderSettings
 from .atomic import locked
 from .errors import InstrumentError, Location, problem
 from .followup import Plan, paper_routing, wave2_items
-from .model import Instrument, Label
+from .model import BackgroundItem, Instrument, Label
 
 MM = 72 / 25.4
 ROW_GRID = 2 * MM  # row and block heights are multiples of this
@@ -116,6 +116,14 @@ UI: dict[str, dict[str, str]] = {
         "code_label": "{code}＝{label}",
         "not_scored": "不列入計分",
         "not_scored_codes": "下列代碼不列入計分，也不算作答題數：",
+        "h_background": "基本資料",
+        "background_intro": "以下問題僅供統計分析之用，不列入計分。請在適合的方格內打「X」，"
+                            "或在格內填入數字。",
+        "number_range": "{low}–{high}",
+        "number_min": "{low} 以上",
+        "number_max": "{high} 以下",
+        "hint": "（{text}）",
+        "hint_sep": "；",
         "na_area": "本領域不適用，未列入本問卷：",
         "na_item": "{code} {name}（不適用，未列入本問卷）：{reason}",
         "na_sep": "",
@@ -193,6 +201,14 @@ UI: dict[str, dict[str, str]] = {
         "code_label": "{code} = {label}",
         "not_scored": "Not scored",
         "not_scored_codes": "These codes are not scored and do not count as answers:",
+        "h_background": "About you",
+        "background_intro": "These questions are for the analysis only and are not scored. "
+                            "Cross the box that fits, or write a number in the boxes.",
+        "number_range": "{low}\u2013{high}",
+        "number_min": "{low} or more",
+        "number_max": "up to {high}",
+        "hint": " ({text})",
+        "hint_sep": "; ",
         "na_area": "Not applicable here, so not asked: ",
         "na_item": "{code} {name} (not applicable, so not asked): {reason}",
         "na_sep": " ",
@@ -304,6 +320,7 @@ class _Block:
     draw: Callable[[Canvas, float], None]
     area: str = ""
     keep_with_next: bool = False
+    on_grid: bool = False  # starts a whole number of ROW_GRID steps below the body top
 
 
 @dataclass(frozen=True)
@@ -377,6 +394,8 @@ class _Layout:
         texts += [(i.id, i.text) for i in inst.items]
         texts += [(p.id, p.name + p.glossary + p.reason) for p in inst.practices]
         texts += [(f"area {a.id}", a.name + a.reason) for a in inst.areas]
+        texts += [(q.id, q.label + q.hint + "".join(c.label for c in q.choices))
+                  for q in inst.background]
         texts += [(f"stage {s.id}", s.name + s.definition) for s in inst.stages]
         texts += [(f"scale {inst.scale.id}", "".join(c.label for c in inst.scale.codes))]
         texts += [("form wording", "".join(self.ui.values()) + inst.bank_title)]
@@ -576,14 +595,7 @@ class _Layout:
                 for line in stage_lines:
                     self.text(c, self.left + 1 * MM, sy, line, 6, gray=0.35)
                     sy -= 6 * 1.2
-                cy = y - h / 2
-                c.setLineWidth(0.9)
-                c.setStrokeGray(0)
-                c.setFillGray(1)
-                for cx in self.box_x:
-                    c.rect(cx - self.box / 2, cy - self.box / 2, self.box, self.box,
-                           stroke=1, fill=1)
-                c.setFillGray(0)
+                self.boxes(c, self.box_x, y - h / 2)
                 y -= h
             c.setStrokeGray(0)
         return _Block("practice", height, draw, p.area, keep_with_next=keep)
@@ -809,6 +821,121 @@ class _Layout:
             self._glossary[area_id] = blocks
         return self._glossary[area_id]
 
+    # ----------------------------------------------------------------- background
+    def background(self) -> list[_Block]:
+        """The background questions, before the scored items: a heading, one line that
+        they are not scored, then one block per question on the answer rows' grid."""
+        if not self.inst.background:
+            return []
+        ui = self.ui
+        blocks = [*self.heading(ui["h_background"], before=5 * MM),
+                  *self.para(ui["background_intro"], 9, after=1 * MM, keep_with_next=True)]
+        last = len(self.inst.background) - 1
+        return blocks + [self.question(q, keep=k < last)
+                         for k, q in enumerate(self.inst.background)]
+
+    def digits(self, q: BackgroundItem) -> int:
+        """How many digit boxes a number question gets: enough for its maximum."""
+        if q.maximum is None or not q.integer:
+            return 6
+        return max(1, len(str(int(abs(q.maximum)))) + (1 if (q.minimum or 0) < 0 else 0))
+
+    def number_hint(self, q: BackgroundItem) -> str:
+        ui = self.ui
+        low = None if q.minimum is None else f"{q.minimum:g}"
+        high = None if q.maximum is None else f"{q.maximum:g}"
+        span = (ui["number_range"].format(low=low, high=high) if low and high else
+                ui["number_min"].format(low=low) if low else
+                ui["number_max"].format(high=high) if high else "")
+        text = ui["hint_sep"].join(x for x in (span, q.hint) if x)
+        return ui["hint"].format(text=text).strip() if text else ""
+
+    def question(self, q: BackgroundItem, keep: bool = False) -> _Block:
+        """One background question: its id and label, then mark boxes with codes (single
+        choice), digit boxes and the range (number) or a writing box (text). Heights are
+        multiples of ROW_GRID and the block starts on the grid, as answer rows do."""
+        size, lead = 9.5, 9.5 * self.lead
+        pad = 1.2 * MM
+        width = self.right - self.stem_x
+        label = self.wrap(q.label, size, width)
+        label_h = _snap(len(label) * lead + 2 * pad)
+        row_h = _snap(self.box + 2 * pad)
+        rows: list[tuple[float, Callable[[Canvas, float, float], None]]] = []
+        if q.kind == "single":
+            rows = self.choice_rows(q, width, pad)
+        elif q.kind == "number":
+            n, hint = self.digits(q), self.number_hint(q)
+
+            def number(c: Canvas, y: float, h: float) -> None:
+                cy = y - h / 2
+                self.boxes(c, [self.stem_x + (k + 0.5) * self.box for k in range(n)], cy)
+                if hint:
+                    self.text(c, self.stem_x + n * self.box + 2.5 * MM, cy - 0.35 * 8.5, hint,
+                              8.5, gray=0.3)
+            rows = [(row_h, number)]
+        else:
+            lines = 1 if q.max_length <= 60 else 2
+            box_h = lines * 7 * MM
+
+            def text(c: Canvas, y: float, h: float) -> None:
+                c.setLineWidth(0.9)
+                c.rect(self.stem_x, y - h / 2 - box_h / 2, width, box_h, stroke=1, fill=0)
+            rows = [(_snap(box_h + 2 * pad), text)]
+        height = label_h + sum(h for h, _ in rows)
+
+        def draw(c: Canvas, y: float) -> None:
+            c.setStrokeGray(0.45)
+            c.setLineWidth(0.6)
+            c.line(self.left, y, self.right, y)
+            c.setStrokeGray(0)
+            top = y - (label_h - len(label) * lead) / 2
+            self.text(c, self.left + 1 * MM, self.baseline(top, size, lead), q.id, 7)
+            for line in label:
+                self.text(c, self.stem_x, self.baseline(top, size, lead), line, size)
+                top -= lead
+            y -= label_h
+            for h, paint in rows:
+                paint(c, y, h)
+                y -= h
+        return _Block("question", height, draw, keep_with_next=keep, on_grid=True)
+
+    def choice_rows(self, q: BackgroundItem, width: float, pad: float):
+        """A single-choice question's options in as many equal columns as fit, row by row:
+        mark box, code, label."""
+        size, lead = 9, 9 * self.lead
+        texts = [f"{c.code}\u2002{c.label}" for c in q.choices]
+        gutter = 5 * MM
+        inner = self.box + 2 * MM  # box and the space after it
+        need = max(stringWidth(t, self.font, size) for t in texts) + inner + gutter
+        ncol = max(1, min(len(texts), int(width // need)))
+        col_w = width / ncol
+        cells = [self.wrap(t, size, col_w - inner - gutter) for t in texts]
+        rows = []
+        for start in range(0, len(cells), ncol):
+            row = cells[start:start + ncol]
+            h = _snap(max(self.box, max(len(x) for x in row) * lead) + 2 * pad)
+
+            def paint(c: Canvas, y: float, h: float, row=row) -> None:
+                cy = y - h / 2
+                xs = [self.stem_x + k * col_w for k in range(len(row))]
+                self.boxes(c, [x + self.box / 2 for x in xs], cy)
+                for x, lines in zip(xs, row):
+                    top = cy + len(lines) * lead / 2
+                    for line in lines:
+                        self.text(c, x + inner, self.baseline(top, size, lead), line, size)
+                        top -= lead
+            rows.append((h, paint))
+        return rows
+
+    def boxes(self, c: Canvas, centres: Sequence[float], cy: float) -> None:
+        """Mark boxes of the answer rows' size, centred on ``cy``."""
+        c.setLineWidth(0.9)
+        c.setStrokeGray(0)
+        c.setFillGray(1)
+        for cx in centres:
+            c.rect(cx - self.box / 2, cy - self.box / 2, self.box, self.box, stroke=1, fill=1)
+        c.setFillGray(0)
+
     # ----------------------------------------------------------------- cover
     def label(self, form: _Form) -> str:
         return self.ui[f"form_{form.kind}"]
@@ -972,6 +1099,19 @@ class _Layout:
             return [self.continued(block.area), self.scale_header(block.area)]
         return []
 
+    def _on_grid(self, unit: list[_Block], used: float) -> list[_Block]:
+        """``unit`` placed ``used`` below the body top, with a space before each block that
+        must start on the row grid (background questions after free-height text)."""
+        out: list[_Block] = []
+        for b in unit:
+            pad = _snap(used) - used if b.on_grid and used > 1e-6 else 0.0
+            if pad > 1e-6:
+                out.append(self.space(pad))
+                used += pad
+            out.append(b)
+            used += b.height
+        return out
+
     def paginate(self, blocks: list[_Block], prefix: bool) -> list[list[_Block]]:
         units: list[list[_Block]] = []
         cur: list[_Block] = []
@@ -988,22 +1128,23 @@ class _Layout:
         room = self.body_h + 0.01
         while units:
             unit = units.pop(0)
-            h = sum(b.height for b in unit)
-            if page and used + h <= room:
-                page += unit
-                used += h
+            placed = self._on_grid(unit, used)
+            if page and used + sum(b.height for b in placed) <= room:
+                page += placed
+                used += sum(b.height for b in placed)
                 continue
             while unit and unit[0].kind == "space":
                 unit = unit[1:]
             if not unit:
                 continue
             head = self._prefix(unit[0]) if prefix else []
-            if sum(b.height for b in head + unit) > room and len(unit) > 1:
+            placed = head + self._on_grid(unit, sum(b.height for b in head))
+            if sum(b.height for b in placed) > room and len(unit) > 1:
                 units[:0] = [[b] for b in unit]  # taller than a page: let it break
                 continue
             if page:
                 pages.append(page)
-            page = head + unit
+            page = placed
             used = sum(b.height for b in page)
         if page:
             pages.append(page)
@@ -1011,7 +1152,9 @@ class _Layout:
 
     def pages(self, form: _Form) -> list[list[_Block]]:
         areas = [a for a in form.areas if self.inst.practices_of_area(a)]
-        items: list[_Block] = []
+        # the background questions open the question pages, kept together; a wave-2 form
+        # carries the respondent's id instead
+        items: list[_Block] = self.background() if form.kind != "wave2" else []
         for area in form.areas:
             if area in areas:
                 items += self.section(area, form.kind, last=area == areas[-1])

@@ -155,12 +155,15 @@ def test_wave1_holds_only_gate_stage_items(pdfs, instruments, profile, lang):
     assert flat(pdf.UI[lang]["end_wave1"].split("{")[0]) in last  # "a second form follows"
 
 
-def test_pb_form_uses_pb_terms_and_keeps_project_management(pdfs):
+def test_pb_form_uses_pb_terms_and_keeps_project_management(pdfs, instruments):
     text = flat("".join(pages_text(pdfs[("pb", "zh-TW")]["questionnaire.pdf"])))
     assert "錄案" in text and "承辦人" in text and "主責機關" in text
     assert "發展專案管理計畫書" in text  # the bank writes 專案管理 literally here
     assert "錄案管理" not in text and "錄案辦公室" not in text
     generic = flat("".join(pages_text(pdfs[("generic", "zh-TW")]["questionnaire.pdf"])))
+    for q in instruments[("generic", "zh-TW")].background:  # 承辦人員 is a bank choice
+        for c in q.choices:
+            generic = generic.replace(flat(c.label), "")
     assert "錄案" not in generic and "承辦人" not in generic
 
 
@@ -286,17 +289,24 @@ def test_routing_sits_at_the_end_of_each_s_block(pdfs, instruments):
 
 
 # --------------------------------------------------------------------------- the grid
+def background_boxes(lay, inst) -> int:
+    """Mark boxes of the background block: one per choice, one per digit."""
+    return sum(len(q.choices) if q.kind == "single" else lay.digits(q) if q.kind == "number"
+               else 0 for q in inst.background)
+
+
 def test_mark_boxes_one_per_code_in_fixed_columns(pdfs, instruments):
     inst = instruments[("generic", "en")]
     lay = pdf._layout(inst, RenderSettings())
     boxes = mark_boxes(pdfs[("generic", "en")]["questionnaire.pdf"], lay.box)
     all_boxes = [b for page in boxes for b in page]
-    assert len(all_boxes) == len(inst.items) * len(inst.scale.codes)
-    columns = sorted({round(x + lay.box / 2, 2) for x, _ in all_boxes})
-    assert columns == [round(x, 2) for x in lay.box_x]
+    assert len(all_boxes) == len(inst.items) * len(inst.scale.codes) + background_boxes(lay, inst)
+    answer_x = [round(x, 2) for x in lay.box_x]
+    columns = sorted({round(x + lay.box / 2, 2) for x, _ in all_boxes} & set(answer_x))
+    assert columns == answer_x
     assert lay.box >= 5 * pdf.MM  # big enough for a pen
-    # rows sit on the vertical grid: every box centre is a whole number of half-grid
-    # steps below the top of the page body
+    # rows sit on the vertical grid, background questions too: every box centre is a whole
+    # number of half-grid steps below the top of the page body
     for x, y in all_boxes:
         steps = (lay.body_top - (y + lay.box / 2)) / (pdf.ROW_GRID / 2)
         assert abs(steps - round(steps)) < 1e-3, (x, y)
@@ -619,3 +629,54 @@ def test_the_not_applicable_line_sits_where_the_area_would_be(pdfs, instruments)
     assert cos < text.index("4.3 Determine Budget (not applicable, so not asked): Pilots are "
                             "funded by the vendors") < text.index("COS01_S")
     assert inst.practice("COS04").reason in text
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_background_block_opens_full_and_wave1_forms_but_not_wave2(pdfs, instruments, profile,
+                                                                    lang):
+    inst = instruments[(profile, lang)]
+    lay = pdf._layout(inst, RenderSettings())
+    assert [q.id for q in inst.background] == ["BG_UNIT", "BG_POSITION", "BG_YEARS", "BG_CASES",
+                                               "BG_CASETYPE", "BG_TRAINING"]
+    for name in ("questionnaire.pdf", "wave1.pdf"):
+        text = spaced(" ".join(pages_text(pdfs[(profile, lang)][name])))
+        first_item = text.index(inst.items[0].id)
+        where = [text.index(q.id) for q in inst.background]
+        assert where == sorted(where) and where[-1] < first_item, name  # before the items
+        block = flat(text[text.index(pdf.UI[lang]["h_background"]):first_item])
+        for q in inst.background:
+            assert id_count(text, q.id) == 1 and flat(q.label) in block, (name, q.id)
+            for c in q.choices:
+                assert flat(f"{c.code}\u2002{c.label}") in block, (name, q.id, c.code)
+            if q.kind == "number":
+                assert flat(lay.number_hint(q)) in block, (name, q.id)
+    years = next(q for q in inst.background if q.id == "BG_YEARS")
+    assert lay.digits(years) == 2 and lay.number_hint(years) == (
+        "（0–50；未滿一年請填 0）" if lang == "zh-TW" else "(0\u201350; Enter 0 for less than a year)")
+    wave2 = "\n".join(pages_text(pdf.render_wave2(inst, synthetic(inst)[0])))
+    assert not [q.id for q in inst.background if id_count(wave2, q.id)]
+    assert flat(pdf.UI[lang]["h_background"]) not in flat(wave2)
+
+
+def test_background_kinds_draw_their_own_boxes(instruments):
+    """A text question gets a writing box, a number without a maximum six digit boxes."""
+    import dataclasses
+
+    from instrument.model import BackgroundItem
+
+    inst = instruments[("generic", "en")]
+    extra = (BackgroundItem("BG_NOTE", "text", "Your unit's name", max_length=100),
+             BackgroundItem("BG_STAFF", "number", "Staff in your unit", minimum=1))
+    more = dataclasses.replace(inst, background=inst.background + extra)
+    lay = pdf._layout(more, RenderSettings())
+    data = pdf.render(more)["questionnaire.pdf"]
+    text = spaced(" ".join(pages_text(data)))
+    assert "BG_NOTE Your unit's name BG_STAFF Staff in your unit (1 or more)" in text
+    assert lay.digits(extra[1]) == 6
+    boxes = [b for page in mark_boxes(data, lay.box) for b in page]
+    assert len(boxes) == len(more.items) * 7 + background_boxes(lay, more)
+    width = lay.right - lay.stem_x
+    ops = ContentStream(PdfReader(BytesIO(data)).pages[1].get_contents(), None).operations
+    assert [a for a, op in ops if op == b"re" and abs(float(a[2]) - width) < 0.01
+            and abs(float(a[3]) - 14 * pdf.MM) < 0.01]  # two lines to write on
