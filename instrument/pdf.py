@@ -114,6 +114,8 @@ UI: dict[str, dict[str, str]] = {
         "skip_next": "跳到下一個領域",
         "skip_end": "跳到問卷結尾",
         "code_label": "{code}＝{label}",
+        "minutes": "約 {n} 分鐘",
+        "minutes_range": "約 {low}–{high} 分鐘",
         "not_scored": "不列入計分",
         "not_scored_codes": "下列代碼不列入計分，也不算作答題數：",
         "h_background": "基本資料",
@@ -199,6 +201,8 @@ UI: dict[str, dict[str, str]] = {
         "skip_next": "skip to the next knowledge area",
         "skip_end": "skip to the end of the questionnaire",
         "code_label": "{code} = {label}",
+        "minutes": "about {n} minutes",
+        "minutes_range": "about {low}\u2013{high} minutes",
         "not_scored": "Not scored",
         "not_scored_codes": "These codes are not scored and do not count as answers:",
         "h_background": "About you",
@@ -392,7 +396,7 @@ class _Layout:
         inst = self.inst
         texts: list[tuple[str, str]] = [(f"text '{k}'", v) for k, v in inst.texts.items()]
         texts += [(i.id, i.text) for i in inst.items]
-        texts += [(p.id, p.name + p.glossary + p.reason) for p in inst.practices]
+        texts += [(p.id, p.name + p.glossary + p.note + p.reason) for p in inst.practices]
         texts += [(f"area {a.id}", a.name + a.reason) for a in inst.areas]
         texts += [(q.id, q.label + q.hint + "".join(c.label for c in q.choices))
                   for q in inst.background]
@@ -814,7 +818,11 @@ class _Layout:
                                  keep_with_next=True)]
             for p in self.inst.practices_of_area(area_id):
                 name = self.para(f"{p.code}  {p.name}", 9, bold=True, keep_with_next=True)
-                body = self.para(p.glossary, 8.5, x=self.left + 4 * MM, after=1.5 * MM)
+                body = self.para(p.glossary, 8.5, x=self.left + 4 * MM,
+                                 after=0.8 * MM if p.note else 1.5 * MM)
+                if p.note:
+                    body += self.para(p.note, 8.5, x=self.left + 4 * MM, gray=0.3,
+                                      after=1.5 * MM)
                 body = [_Block(b.kind, b.height, b.draw, area_id, keep_with_next=(
                     b is not body[-1])) for b in body]  # one entry never splits
                 blocks += name + body
@@ -1043,16 +1051,17 @@ class _Layout:
                            after=2 * MM)
         if inst.bank_title != t.get("title"):
             blocks += self.para(inst.bank_title, 9, align="center", gray=0.3, after=1 * MM)
-        blocks += self.para(f"{self.label(form)}\u3000{ui['n_items'].format(n=self.form_items(form))}"
-                            if self.cjk else
-                            f"{self.label(form)} \u00b7 {ui['n_items'].format(n=self.form_items(form))}",
+        sep = "\u3000" if self.cjk else " \u00b7 "
+        blocks += self.para(sep.join((self.label(form),
+                                      ui["n_items"].format(n=self.form_items(form)),
+                                      self.duration(form))),
                             11, align="center", bold=True, after=4 * MM)
         blocks += self.id_boxes(form)
         blocks.append(self.space(2 * MM))
         if t.get("preamble"):
             blocks += self.para(t["preamble"], 9.5, after=1 * MM)
         blocks += self.heading(ui["h_instructions"])
-        if t.get("instructions") and form.kind == "full":
+        if t.get("instructions"):
             blocks += self.para(t["instructions"], 9.5, after=1 * MM)
         later_names = ui["list_sep"].join(ui["quote"].format(self.stage[s].name)
                                           for s in self.later)
@@ -1083,6 +1092,19 @@ class _Layout:
             blocks.append(self.space(3 * MM))
             blocks += self.para(t["thanks"], 9.5, bold=True)
         return blocks
+
+    def duration(self, form: _Form) -> str:
+        """'約 11–41 分鐘' on the single-wave form (gate stage only, every stem); the gate
+        stage's time on wave 1; a wave-2 form's own stems."""
+        ui, inst = self.ui, self.inst
+        low, high = inst.minutes()
+        if form.kind == "wave1":
+            high = low
+        elif form.kind == "wave2":
+            low = high = -(-self.form_items(form) * inst.seconds_per_stem // 60)
+        if low == high:
+            return ui["minutes"].format(n=low)
+        return ui["minutes_range"].format(low=low, high=high)
 
     def end_note(self, form: _Form) -> list[_Block]:
         ui = self.ui

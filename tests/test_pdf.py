@@ -680,3 +680,43 @@ def test_background_kinds_draw_their_own_boxes(instruments):
     ops = ContentStream(PdfReader(BytesIO(data)).pages[1].get_contents(), None).operations
     assert [a for a, op in ops if op == b"re" and abs(float(a[2]) - width) < 0.01
             and abs(float(a[3]) - 14 * pdf.MM) < 0.01]  # two lines to write on
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_cover_states_the_expected_duration(pdfs, instruments, lang):
+    inst = instruments[("pb", lang)]
+    ui = pdf.UI[lang]
+    low, high = inst.minutes()
+    assert (low, high) == (11, 41)  # (49 + 6) x 12 s and (196 + 6) x 12 s, rounded up
+    full = flat(pages_text(pdfs[("pb", lang)]["questionnaire.pdf"])[0])
+    assert flat(ui["minutes_range"].format(low=low, high=high)) in full
+    wave1 = flat(pages_text(pdfs[("pb", lang)]["wave1.pdf"])[0])
+    assert flat(ui["minutes"].format(n=low)) in wave1 and flat(f"{low}–{high}") not in wave1
+    p = synthetic(inst)[2]  # SCO and RSK: 6 + 7 practices, 3 stages each
+    wave2 = flat(pages_text(pdf.render_wave2(inst, p))[0])
+    assert flat(ui["minutes"].format(n=-(-p.n_items * 12 // 60))) in wave2 and p.n_items == 39
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_form_gives_the_profile_instructions(pdfs, instruments, lang):
+    """Frame of reference, period and 'no right or wrong answers' on every cover."""
+    inst = instruments[("pb", lang)]
+    covers = [pages_text(pdfs[("pb", lang)][n])[0] for n in ("questionnaire.pdf", "wave1.pdf")]
+    covers.append(pages_text(pdf.render_wave2(inst, synthetic(inst)[0]))[0])
+    for cover in covers:
+        assert flat(inst.texts["instructions"]) in flat(cover)
+        assert flat(pdf.UI[lang]["mark_how"]) in flat(cover)
+    assert ("近兩年" if lang == "zh-TW" else "past two years") in inst.texts["instructions"]
+
+
+def test_glossary_gives_the_local_note_after_the_definition(pdfs, instruments):
+    for lang in LANGS:
+        inst = instruments[("pb", lang)]
+        pages = pages_text(pdfs[("pb", lang)]["questionnaire.pdf"])
+        head = pdf.UI[lang]["glossary"]
+        start = next(k for k, t in enumerate(pages) if flat(head) in flat(t))
+        appendix = flat("".join(pages[start:]))
+        noted = [p for p in inst.practices if p.note]
+        assert len(noted) >= 20
+        for p in noted:
+            assert flat(p.glossary + p.note) in appendix, p.id
