@@ -49,6 +49,8 @@ MM = 72 / 25.4
 ROW_GRID = 2 * MM  # row and block heights are multiples of this
 PAPERS = {"A4": A4, "letter": LETTER}
 ASCENT = 0.88  # of the em, for AR PL UMing (878/1000); used to place baselines
+ARROW = "\u2192"  # before a framed note
+STEPS = "\u2460\u2461\u2462\u2463"  # ① ② ...: the steps of a routing box
 
 # --------------------------------------------------------------------------- wording
 # Fixed wording of the paper form. Texts that vary with the organisation (title,
@@ -402,13 +404,14 @@ class _Layout:
                   for q in inst.background]
         texts += [(f"stage {s.id}", s.name + s.definition) for s in inst.stages]
         texts += [(f"scale {inst.scale.id}", "".join(c.label for c in inst.scale.codes))]
-        texts += [("form wording", "".join(self.ui.values()) + inst.bank_title)]
+        texts += [("form wording", "".join(self.ui.values()) + inst.bank_title + ARROW + STEPS)]
         for where, text in texts:
             self.check(text, where)
 
     def check(self, text: str, where: str) -> None:
-        """Refuse text the font cannot show (it would print as empty boxes, 'tofu')."""
-        missing = sorted({ch for ch in text if not ch.isspace() and ord(ch) not in self._glyphs})
+        """Refuse text the font cannot show (it would print as empty boxes, 'tofu'); only
+        the plain space and line breaks are not drawn as glyphs (U+2002 or a tab would be)."""
+        missing = sorted({ch for ch in text if ch not in " \n" and ord(ch) not in self._glyphs})
         if missing:
             raise InstrumentError([problem("PDF_002", Location("font"), chars="".join(missing),
                                            where=where)])
@@ -664,12 +667,12 @@ class _Layout:
     def boxed(self, text: str, area: str, table: list[list[str]] | None = None,
               kind: str = "note") -> _Block:
         """A framed note: the routing rule (with its lookup table) or an end note. A text of
-        several paragraphs (lines of ``text``) is a list of steps, numbered ①, ②, ..."""
+        several paragraphs (lines of ``text``, at most four) is a list of steps, ①, ②, ..."""
         size = 9
         lead = size * self.lead
         x = self.left + 4 * MM  # the marker; text 5 mm further in
         paras = text.split("\n")
-        marks = ["\u2192"] if len(paras) == 1 else [chr(0x2460 + k) for k in range(len(paras))]
+        marks = [ARROW] if len(paras) == 1 else list(STEPS[:len(paras)])
         width = self.right - 4 * MM - (x + 5 * MM)
         lines = [(m, self.wrap(p, size, width)) for m, p in zip(marks, paras)]
         n_lines = sum(len(ls) for _, ls in lines)
@@ -911,7 +914,7 @@ class _Layout:
         """A single-choice question's options in as many equal columns as fit, row by row:
         mark box, code, label."""
         size, lead = 9, 9 * self.lead
-        texts = [f"{c.code}\u2002{c.label}" for c in q.choices]
+        texts = [f"{c.code} {c.label}" for c in q.choices]
         gutter = 5 * MM
         inner = self.box + 2 * MM  # box and the space after it
         need = max(stringWidth(t, self.font, size) for t in texts) + inner + gutter

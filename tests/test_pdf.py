@@ -648,7 +648,7 @@ def test_background_block_opens_full_and_wave1_forms_but_not_wave2(pdfs, instrum
         for q in inst.background:
             assert id_count(text, q.id) == 1 and flat(q.label) in block, (name, q.id)
             for c in q.choices:
-                assert flat(f"{c.code}\u2002{c.label}") in block, (name, q.id, c.code)
+                assert flat(f"{c.code} {c.label}") in block, (name, q.id, c.code)
             if q.kind == "number":
                 assert flat(lay.number_hint(q)) in block, (name, q.id)
     years = next(q for q in inst.background if q.id == "BG_YEARS")
@@ -720,3 +720,14 @@ def test_glossary_gives_the_local_note_after_the_definition(pdfs, instruments):
         assert len(noted) >= 20
         for p in noted:
             assert flat(p.glossary + p.note) in appendix, p.id
+
+
+def test_glyph_check_covers_spaces_the_font_lacks(instruments):
+    """Only ' ' and line breaks go undrawn; an en space (U+2002, not in AR PL UMing) or a
+    tab would print as tofu, so the check refuses them like any missing character."""
+    lay = pdf._layout(instruments[("pb", "zh-TW")], RenderSettings())
+    lay.check("1 局處\n2 區公所\u3000", "choices")
+    for odd in ("\u2002", "\t"):
+        with pytest.raises(InstrumentError) as err:
+            lay.check(f"1{odd}局處", "choices")
+        assert err.value.codes == ["PDF_002"]
