@@ -21,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .gating import gate_matrix, required_count
+from .gating import gate_matrix, required_answers, required_count
 from .model import Instrument
 from .tables import csv_bytes
 
@@ -97,40 +97,60 @@ def followup_csv(plans: Sequence[Plan]) -> bytes:
 # --------------------------------------------------------------------------- paper routing
 @dataclass(frozen=True)
 class PaperRouting:
-    """The gate of one area as a respondent applies it on paper.
+    """The gate of one area as a respondent applies it on paper, in two steps.
 
-    kind "count": continue when at least ``need`` of the ``n_items`` stems are
-    marked with one of ``codes``. kind "mean": add the codes marked (missing
-    codes and blanks left out), count the stems answered, continue when the
-    total is at least ``totals[answered - 1]``.
+    1. Count the stems answered with a substantive code (one of ``valid``: blanks
+       and the don't-know and not-applicable codes do not count). Fewer than
+       ``min_answers``: the area is not rated, so skip it.
+    2. kind "count": continue when at least ``need`` stems are marked with one of
+       ``codes``. kind "mean": add the codes of the stems answered and continue
+       when the total is at least the table's number for that many stems:
+       ``totals[answered - first]``, the table running from ``first`` to ``n_items``.
     """
 
     area: str
     kind: str
     n_items: int
+    valid: tuple[int, ...]  # the substantive codes: what counts as answered
+    min_answers: int = 0  # step 1 (0: no minimum, as in format-1 manifests)
     need: int = 0  # count
     codes: tuple[int, ...] = ()  # count: the codes that count as a hit
-    totals: tuple[int, ...] = ()  # mean: minimum total for 1..n_items answered
-    left_out: tuple[int, ...] = ()  # mean: codes not added nor counted (don't know)
+    totals: tuple[int, ...] = ()  # mean: minimum total for first..n_items answered
+
+    @property
+    def first(self) -> int:
+        """The smallest number of answers the mean rule's table lists."""
+        return max(1, self.min_answers)
+
+    @property
+    def minimum_binds(self) -> bool:
+        """Does step 1 ever decide? Under the count rule it does not when ``need`` hits
+        already mean ``min_answers`` answers (hits are answers), so the box can leave it out."""
+        return self.min_answers > (self.need if self.kind == "count" else 1)
 
     def passes(self, codes: Sequence[int | None]) -> bool:
         """Apply the paper procedure literally to one respondent's marks (None = blank)."""
+        answered = [c for c in codes if c in self.valid]
+        if len(answered) < self.min_answers:
+            return False
         if self.kind == "count":
-            return sum(1 for c in codes if c in self.codes) >= self.need
-        answered = [c for c in codes if c is not None and c not in self.left_out]
-        return bool(answered) and sum(answered) >= self.totals[len(answered) - 1]
+            return sum(1 for c in answered if c in self.codes) >= self.need
+        return len(answered) >= self.first and sum(answered) >= self.totals[len(answered)
+                                                                           - self.first]
 
 
 def paper_routing(instrument: Instrument, area: str) -> PaperRouting:
     """The numbers printed at the end of ``area``'s gate-stage block."""
     n_items = sum(1 for i in instrument.items_of_area(area) if i.stage == instrument.gate_stage)
-    rule = instrument.rule
+    rule, valid = instrument.rule, instrument.scale.valid
+    minimum = required_answers(rule, n_items)
     if rule.kind == "count":
-        hits = tuple(c for c in instrument.scale.valid if c >= rule.min_code)
-        return PaperRouting(area, "count", n_items, need=required_count(rule, n_items), codes=hits)
+        hits = tuple(c for c in valid if c >= rule.min_code)
+        return PaperRouting(area, "count", n_items, valid, minimum,
+                            need=required_count(rule, n_items), codes=hits)
     if rule.kind == "mean":
         # codes are integers, so "mean >= t" is "total >= ceil(t * answered)"
-        totals = tuple(math.ceil(rule.threshold * k - 1e-9) for k in range(1, n_items + 1))
-        return PaperRouting(area, "mean", n_items, totals=totals,
-                            left_out=instrument.scale.missing)
+        totals = tuple(math.ceil(rule.threshold * k - 1e-9)
+                       for k in range(max(1, minimum), n_items + 1))
+        return PaperRouting(area, "mean", n_items, valid, minimum, totals=totals)
     raise ValueError(f"unknown rule kind {rule.kind!r}")

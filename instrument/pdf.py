@@ -43,12 +43,14 @@ from .artifacts import RenderSettings
 from .atomic import locked
 from .errors import InstrumentError, Location, problem
 from .followup import Plan, paper_routing, wave2_items
-from .model import Instrument
+from .model import BackgroundItem, Instrument, Label
 
 MM = 72 / 25.4
 ROW_GRID = 2 * MM  # row and block heights are multiples of this
 PAPERS = {"A4": A4, "letter": LETTER}
 ASCENT = 0.88  # of the em, for AR PL UMing (878/1000); used to place baselines
+ARROW = "\u2192"  # before a framed note
+STEPS = "\u2460\u2461\u2462\u2463"  # ① ② ...: the steps of a routing box
 
 # --------------------------------------------------------------------------- wording
 # Fixed wording of the paper form. Texts that vary with the organisation (title,
@@ -98,14 +100,37 @@ UI: dict[str, dict[str, str]] = {
         "glossary_intro": "依問卷順序，簡要說明每項作法的意義，供填答時參閱。",
         "route_count": "若上列 {n} 題中至少 {need} 題勾選{labels}，請繼續回答本領域{stages}題目；"
                        "否則請{skip}。",
-        "route_mean": "請將上列 {n} 題所勾選的代碼相加（勾選{left_out}或未作答的題目不計），"
-                      "並數出作答題數；若總和達到下表中該題數對應的數字（即平均 {threshold} "
-                      "分以上），請繼續回答本領域{stages}題目；否則請{skip}。",
+        "route_count_min": "請數出上列 {n} 題中勾選 {valid} 的題數{not_counted}。不到 {min} 題：請{skip}。\n"
+                           "{min} 題以上：若至少 {need} 題勾選{labels}，請繼續回答本領域{stages}"
+                           "題目；否則請{skip}。",
+        "route_mean": "請數出上列 {n} 題中勾選 {valid} 的題數{not_counted}。不到 {min} 題：請{skip}。\n"
+                      "{min} 題以上：將這些題目勾選的數字相加；總和達到下表中該題數對應的數字"
+                      "（平均 {threshold} 分以上），請繼續回答本領域{stages}題目，否則請{skip}。",
+        "route_mean_any": "請數出上列 {n} 題中勾選 {valid} 的題數{not_counted}，並將這些題目勾選的"
+                          "數字相加；總和達到下表中該題數對應的數字（平均 {threshold} 分以上），"
+                          "請繼續回答本領域{stages}題目，否則請{skip}。",
+        "not_counted": "（{codes}與未作答不算）",
+        "not_counted_blank": "（未作答不算）",
         "route_answered": "作答題數",
         "route_total": "總和至少",
         "skip_next": "跳到下一個領域",
         "skip_end": "跳到問卷結尾",
         "code_label": "{code}＝{label}",
+        "minutes": "約 {n} 分鐘",
+        "minutes_range": "約 {low}–{high} 分鐘",
+        "not_scored": "不列入計分",
+        "not_scored_codes": "下列代碼不列入計分，也不算作答題數：",
+        "h_background": "基本資料",
+        "background_intro": "以下問題僅供統計分析之用，不列入計分。請在適合的方格內打「X」，"
+                            "或在格內填入數字。",
+        "number_range": "{low}–{high}",
+        "number_min": "{low} 以上",
+        "number_max": "{high} 以下",
+        "hint": "（{text}）",
+        "hint_sep": "；",
+        "na_area": "本領域不適用，未列入本問卷：",
+        "na_item": "{code} {name}（不適用，未列入本問卷）：{reason}",
+        "na_sep": "",
     },
     "en": {
         "instrument": "Instrument",
@@ -158,16 +183,41 @@ UI: dict[str, dict[str, str]] = {
                           "questionnaire, to read whenever you need it.",
         "route_count": "If at least {need} of the {n} statements above are marked {labels}, go "
                        "on to this area's {stages} statements. Otherwise {skip}.",
-        "route_mean": "Add up the codes you marked for the {n} statements above, leaving out "
-                      "any marked {left_out} or left blank, and count the statements you "
-                      "answered. If the total is at least the number below for that count (an "
-                      "average of {threshold} or more), go on to this area's {stages} "
-                      "statements. Otherwise {skip}.",
+        "route_count_min": "Count the statements above that you marked {valid}{not_counted}. "
+                           "Fewer than {min}: {skip}.\n"
+                           "{min} or more: if at least {need} are marked {labels}, go on to this "
+                           "area's {stages} statements; otherwise {skip}.",
+        "route_mean": "Count the statements above that you marked {valid}{not_counted}. Fewer "
+                      "than {min}: {skip}.\n"
+                      "{min} or more: add up the codes you marked for them. If the total is at "
+                      "least the number below for that count (an average of {threshold} or "
+                      "more), go on to this area's {stages} statements; otherwise {skip}.",
+        "route_mean_any": "Count the statements above that you marked {valid}{not_counted} and "
+                          "add up the codes you marked for them. If the total is at least the "
+                          "number below for that count (an average of {threshold} or more), go "
+                          "on to this area's {stages} statements; otherwise {skip}.",
+        "not_counted": " ({codes} and blanks do not count)",
+        "not_counted_blank": " (blanks do not count)",
         "route_answered": "Statements answered",
         "route_total": "Total at least",
         "skip_next": "skip to the next knowledge area",
         "skip_end": "skip to the end of the questionnaire",
         "code_label": "{code} = {label}",
+        "minutes": "about {n} minutes",
+        "minutes_range": "about {low}\u2013{high} minutes",
+        "not_scored": "Not scored",
+        "not_scored_codes": "These codes are not scored and do not count as answers:",
+        "h_background": "About you",
+        "background_intro": "These questions are for the analysis only and are not scored. "
+                            "Cross the box that fits, or write a number in the boxes.",
+        "number_range": "{low}\u2013{high}",
+        "number_min": "{low} or more",
+        "number_max": "up to {high}",
+        "hint": " ({text})",
+        "hint_sep": "; ",
+        "na_area": "Not applicable here, so not asked: ",
+        "na_item": "{code} {name} (not applicable, so not asked): {reason}",
+        "na_sep": " ",
     },
 }
 
@@ -192,6 +242,14 @@ def _range(numbers: Sequence[int], ui: Mapping[str, str]) -> str:
     if len(numbers) > 1 and list(numbers) == list(range(numbers[0], numbers[-1] + 1)):
         return f"{numbers[0]}\u2013{numbers[-1]}"
     return ui["list_sep"].join(map(str, numbers))
+
+
+def _codes(codes: Sequence[int], ui: Mapping[str, str]) -> str:
+    """'1–5' for a run of three or more codes, else '0 or 1'."""
+    ordered = sorted(codes)
+    if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"{ordered[0]}\u2013{ordered[-1]}"
+    return _join([str(c) for c in ordered], ui)
 
 
 # --------------------------------------------------------------------------- line breaking
@@ -268,6 +326,7 @@ class _Block:
     draw: Callable[[Canvas, float], None]
     area: str = ""
     keep_with_next: bool = False
+    on_grid: bool = False  # starts a whole number of ROW_GRID steps below the body top
 
 
 @dataclass(frozen=True)
@@ -302,18 +361,28 @@ class _Layout:
         self.body_top = self.page_h - 21 * MM
         self.body_bottom = 15 * MM
         self.body_h = self.body_top - self.body_bottom
-        # the answer grid: item id | statement | one column per scale code
-        n_codes = len(instrument.scale.codes)
+        # the answer grid: item id | statement | a column per substantive code | a gap |
+        # a column per non-substantive code (don't know, not applicable), apart and under
+        # their own "not scored" label
+        scale = instrument.scale
+        self.columns = (*scale.substantive, *scale.non_substantive)
+        self.n_scored = len(scale.substantive)
+        n_codes = len(self.columns)
+        self.gap = 4 * MM if 0 < self.n_scored < n_codes else 0.0
         self.id_w = 17 * MM
-        self.col_w = max(12.5 * MM, min(18 * MM, 75 * MM / n_codes))
-        room = self.right - self.left - self.id_w - 70 * MM  # keep 70 mm for the statements
+        self.col_w = max(12 * MM, min(18 * MM, (75 * MM - self.gap) / n_codes))
+        room = self.right - self.left - self.id_w - 70 * MM - self.gap  # 70 mm for statements
         if n_codes * self.col_w > room:  # a long scale (e.g. 0-10): narrower columns
             self.col_w = max(8 * MM, room / n_codes)
         self.box = min(5.5 * MM, self.col_w - 2.5 * MM)
-        self.boxes_x0 = self.right - n_codes * self.col_w
+        self.boxes_x0 = self.right - n_codes * self.col_w - self.gap
+        self.scored_x1 = self.boxes_x0 + self.n_scored * self.col_w  # end of the scored columns
+        self.unscored_x0 = self.scored_x1 + self.gap  # start of the not-scored columns
         self.stem_x = self.left + self.id_w + 1 * MM
         self.stem_w = self.boxes_x0 - 2 * MM - self.stem_x
-        self.box_x = tuple(self.boxes_x0 + (k + 0.5) * self.col_w for k in range(n_codes))
+        self.col_x = tuple(self.boxes_x0 + k * self.col_w + (self.gap if k >= self.n_scored else 0)
+                           for k in range(n_codes))  # left edge of each code's column
+        self.box_x = tuple(x + self.col_w / 2 for x in self.col_x)
         self.stage_no = {s.id: n for n, s in enumerate(instrument.stages, 1)}
         self.stage = {s.id: s for s in instrument.stages}
         self.area = {a.id: a for a in instrument.areas}
@@ -329,17 +398,20 @@ class _Layout:
         inst = self.inst
         texts: list[tuple[str, str]] = [(f"text '{k}'", v) for k, v in inst.texts.items()]
         texts += [(i.id, i.text) for i in inst.items]
-        texts += [(p.id, p.name + p.glossary) for p in inst.practices]
-        texts += [(f"area {a.id}", a.name) for a in inst.areas]
+        texts += [(p.id, p.name + p.glossary + p.note + p.reason) for p in inst.practices]
+        texts += [(f"area {a.id}", a.name + a.reason) for a in inst.areas]
+        texts += [(q.id, q.label + q.hint + "".join(c.label for c in q.choices))
+                  for q in inst.background]
         texts += [(f"stage {s.id}", s.name + s.definition) for s in inst.stages]
         texts += [(f"scale {inst.scale.id}", "".join(c.label for c in inst.scale.codes))]
-        texts += [("form wording", "".join(self.ui.values()) + inst.bank_title)]
+        texts += [("form wording", "".join(self.ui.values()) + inst.bank_title + ARROW + STEPS)]
         for where, text in texts:
             self.check(text, where)
 
     def check(self, text: str, where: str) -> None:
-        """Refuse text the font cannot show (it would print as empty boxes, 'tofu')."""
-        missing = sorted({ch for ch in text if not ch.isspace() and ord(ch) not in self._glyphs})
+        """Refuse text the font cannot show (it would print as empty boxes, 'tofu'); only
+        the plain space and line breaks are not drawn as glyphs (U+2002 or a tab would be)."""
+        missing = sorted({ch for ch in text if ch not in " \n" and ord(ch) not in self._glyphs})
         if missing:
             raise InstrumentError([problem("PDF_002", Location("font"), chars="".join(missing),
                                            where=where)])
@@ -431,38 +503,49 @@ class _Layout:
 
     # ----------------------------------------------------------------- the answer grid
     def scale_header(self, area: str = "") -> _Block:
-        ui, scale = self.ui, self.inst.scale
+        """The column heads: label and code per column; above the not-scored columns
+        (don't know, not applicable), set apart by a gap, their own group label."""
+        ui = self.ui
         code_size = 8.5
-        labels = [self._label_lines(c.label) for c in scale.codes]
+        labels = [self._label_lines(c.label) for c in self.columns]
         n_lines = max(len(x[1]) for x in labels)
         lead = 6.2 * 1.25
         pad = 1.2 * MM
-        height = _snap(n_lines * lead + code_size * 1.3 + 2 * pad)
-        n_valid = len(scale.valid)
+        band = 3.8 * MM  # the group label's strip
+        unscored_w = self.right - self.unscored_x0
+        group_size = min(6.8, 6.8 * (unscored_w - 1.5 * MM)
+                         / max(1.0, stringWidth(ui["not_scored"], self.font, 6.8)))
+        height = _snap(band + n_lines * lead + code_size * 1.3 + 2 * pad)
+        apart = self.n_scored < len(self.columns)
 
         def draw(c: Canvas, y: float) -> None:
+            bottom = y - height
             c.setFillGray(0.88)
-            c.rect(self.left, y - height, self.right - self.left, height, stroke=0, fill=1)
+            c.rect(self.left, bottom, self.scored_x1 - self.left, height, stroke=0, fill=1)
+            if apart:
+                c.rect(self.unscored_x0, bottom, unscored_w, height, stroke=0, fill=1)
+                c.setFillGray(0.72)
+                c.rect(self.unscored_x0, y - band, unscored_w, band, stroke=0, fill=1)
             c.setFillGray(0)
-            bottom = y - height + pad
-            self.text(c, self.left + 1 * MM, bottom + 1, ui["item_col"], 8, bold=True)
-            self.text(c, self.stem_x, bottom + 1, ui["stem_col"], 8, bold=True)
+            if apart:
+                self.text(c, self.unscored_x0 + unscored_w / 2,
+                          self.baseline(y, group_size, band), ui["not_scored"], group_size,
+                          bold=True, align="center")
+            base = bottom + pad + 1
+            self.text(c, self.left + 1 * MM, base, ui["item_col"], 8, bold=True)
+            self.text(c, self.stem_x, base, ui["stem_col"], 8, bold=True)
             c.setStrokeGray(1)
             c.setLineWidth(0.8)
-            for k in range(1, len(self.box_x)):
-                x = self.boxes_x0 + k * self.col_w
-                c.line(x, y - height + 0.6 * MM, x, y - 0.6 * MM)
+            for k in range(1, len(self.col_x)):
+                if k != self.n_scored:  # the gap separates the two groups already
+                    c.line(self.col_x[k], bottom + 0.6 * MM, self.col_x[k], y - band)
             c.setStrokeGray(0)
-            if 0 < n_valid < len(scale.codes):  # set the don't-know column(s) apart
-                x = self.boxes_x0 + n_valid * self.col_w
-                c.setLineWidth(1.2)
-                c.line(x, y - height + 0.6 * MM, x, y - 0.6 * MM)
             for k, (cx, (size, label)) in enumerate(zip(self.box_x, labels)):
-                top = y - pad - (n_lines - len(label)) * lead  # labels sit on the code line
+                top = y - band - pad - (n_lines - len(label)) * lead  # labels sit on the codes
                 for line in label:
                     self.text(c, cx, self.baseline(top, size, lead), line, size, align="center")
                     top -= lead
-                self.text(c, cx, bottom + 1, str(scale.codes[k].code), code_size, bold=True,
+                self.text(c, cx, base, str(self.columns[k].code), code_size, bold=True,
                           align="center")
         return _Block("scale", height, draw, area, keep_with_next=True)
 
@@ -508,9 +591,7 @@ class _Layout:
             y -= title_h
             for k, (item, lines, stage_lines, h) in enumerate(rows):
                 if k % 2 == 0:
-                    c.setFillGray(0.94)
-                    c.rect(self.left, y - h, self.right - self.left, h, stroke=0, fill=1)
-                    c.setFillGray(0)
+                    self.shade(c, y - h, h)
                 top = y - (h - len(lines) * lead) / 2
                 first = self.baseline(top, size, lead)
                 for line in lines:
@@ -521,17 +602,19 @@ class _Layout:
                 for line in stage_lines:
                     self.text(c, self.left + 1 * MM, sy, line, 6, gray=0.35)
                     sy -= 6 * 1.2
-                cy = y - h / 2
-                c.setLineWidth(0.9)
-                c.setStrokeGray(0)
-                c.setFillGray(1)
-                for cx in self.box_x:
-                    c.rect(cx - self.box / 2, cy - self.box / 2, self.box, self.box,
-                           stroke=1, fill=1)
-                c.setFillGray(0)
+                self.boxes(c, self.box_x, y - h / 2)
                 y -= h
             c.setStrokeGray(0)
         return _Block("practice", height, draw, p.area, keep_with_next=keep)
+
+    def shade(self, c: Canvas, bottom: float, height: float) -> None:
+        """A row's light background, broken by the gap before the not-scored columns."""
+        c.setFillGray(0.94)
+        c.rect(self.left, bottom, self.scored_x1 - self.left, height, stroke=0, fill=1)
+        if self.gap:
+            c.rect(self.unscored_x0, bottom, self.right - self.unscored_x0, height, stroke=0,
+                   fill=1)
+        c.setFillGray(0)
 
     def area_heading(self, area_id: str) -> list[_Block]:
         a = self.area[area_id]
@@ -583,15 +666,21 @@ class _Layout:
 
     def boxed(self, text: str, area: str, table: list[list[str]] | None = None,
               kind: str = "note") -> _Block:
-        """A framed note: the routing rule (with its lookup table) or an end note."""
+        """A framed note: the routing rule (with its lookup table) or an end note. A text of
+        several paragraphs (lines of ``text``, at most four) is a list of steps, ①, ②, ..."""
         size = 9
         lead = size * self.lead
-        x = self.left + 4 * MM  # the arrow; text 5 mm further in
-        lines = self.wrap(text, size, self.right - 4 * MM - (x + 5 * MM))
+        x = self.left + 4 * MM  # the marker; text 5 mm further in
+        paras = text.split("\n")
+        marks = [ARROW] if len(paras) == 1 else list(STEPS[:len(paras)])
+        width = self.right - 4 * MM - (x + 5 * MM)
+        lines = [(m, self.wrap(p, size, width)) for m, p in zip(marks, paras)]
+        n_lines = sum(len(ls) for _, ls in lines)
+        step_gap = 1 * MM
         cell_h, cell_w = 6 * MM, 9 * MM
         label_w = (max(stringWidth(r[0], self.font, 8.5) for r in table) + 4 * MM) if table else 0
         table_h = (1.5 * MM + len(table) * cell_h) if table else 0.0
-        height = _snap(len(lines) * lead + table_h + 6 * MM)
+        height = _snap(n_lines * lead + (len(paras) - 1) * step_gap + table_h + 6 * MM)
 
         def draw(c: Canvas, y: float) -> None:
             c.setFillGray(0.96)
@@ -599,11 +688,15 @@ class _Layout:
             c.rect(self.left + 2 * MM, y - height + 1 * MM, self.right - self.left - 4 * MM,
                    height - 2 * MM, stroke=1, fill=1)
             c.setFillGray(0)
-            top = y - 2.5 * MM
-            self.text(c, x, self.baseline(top, size, lead), "\u2192", size, bold=True)
-            for line in lines:
-                self.text(c, x + 5 * MM, self.baseline(top, size, lead), line, size)
-                top -= lead
+            content = n_lines * lead + (len(paras) - 1) * step_gap + table_h
+            top = y - 1 * MM - (height - 2 * MM - content) / 2  # centred in the frame
+            for mark, para in lines:
+                self.text(c, x, self.baseline(top, size, lead), mark, size, bold=True)
+                for line in para:
+                    self.text(c, x + 5 * MM, self.baseline(top, size, lead), line, size)
+                    top -= lead
+                top -= step_gap
+            top += step_gap
             if table:
                 top -= 1.5 * MM
                 c.setLineWidth(0.6)
@@ -622,28 +715,35 @@ class _Layout:
         return _Block(kind, height, draw, area)
 
     def routing(self, area_id: str, last: bool) -> _Block:
-        """The gate as a rule a respondent applies by counting, at the end of an S block."""
+        """The gate as a rule a respondent applies by counting, at the end of an S block:
+        first the minimum of answers (when it can decide), then the rule."""
         ui, inst = self.ui, self.inst
         r = paper_routing(inst, area_id)
-        stages = ui["stage_ref"].format(range=_range([self.stage_no[s] for s in self.later], ui))
-        skip = ui["skip_end"] if last else ui["skip_next"]
         labels = {c.code: c.label for c in inst.scale.codes}
+        missing = inst.scale.missing
+        stages = _range([self.stage_no[s] for s in self.later], ui)
+        words = {
+            "n": r.n_items, "need": r.need, "min": r.min_answers,
+            "stages": ui["stage_ref"].format(range=stages),
+            "skip": ui["skip_end"] if last else ui["skip_next"],
+            "labels": _join([ui["quote"].format(labels[c]) for c in r.codes], ui),
+            "valid": _codes(r.valid, ui),
+            "not_counted": (ui["not_counted"].format(codes=ui["list_sep"].join(map(str, missing)))
+                            if missing else ui["not_counted_blank"]),
+            "threshold": f"{inst.rule.threshold:g}" if inst.rule.threshold is not None else "",
+        }
         if r.kind == "count":
-            text = ui["route_count"].format(
-                n=r.n_items, need=r.need, stages=stages, skip=skip,
-                labels=_join([ui["quote"].format(labels[c]) for c in r.codes], ui))
-            return self.boxed(text, area_id, kind="routing")
-        left_out = _join([ui["quote"].format(labels[c]) + f" ({c})" if not self.cjk else
-                          ui["quote"].format(labels[c]) + f"（{c}）" for c in r.left_out], ui)
-        text = ui["route_mean"].format(n=r.n_items, left_out=left_out, stages=stages, skip=skip,
-                                       threshold=f"{inst.rule.threshold:g}")
+            key = "route_count_min" if r.minimum_binds else "route_count"
+            return self.boxed(ui[key].format(**words), area_id, kind="routing")
+        text = ui["route_mean" if r.minimum_binds else "route_mean_any"].format(**words)
         label_w = max(stringWidth(ui[k], self.font, 8.5) for k in ("route_answered",
                                                                      "route_total")) + 4 * MM
         per_row = max(1, int((self.right - self.left - 16 * MM - label_w) // (9 * MM)))
+        counts = range(r.first, r.n_items + 1)
         table = []
-        for start in range(0, r.n_items, per_row):  # a long area: the table in several rows
-            span = range(start, min(start + per_row, r.n_items))
-            table += [[ui["route_answered"], *(str(k + 1) for k in span)],
+        for start in range(0, len(counts), per_row):  # a long area: the table in several rows
+            span = range(start, min(start + per_row, len(counts)))
+            table += [[ui["route_answered"], *(str(counts[k]) for k in span)],
                       [ui["route_total"], *(str(r.totals[k]) for k in span)]]
         return self.boxed(text, area_id, table, kind="routing")
 
@@ -660,7 +760,7 @@ class _Layout:
             parts.append(((self.gate,), kind == "full" and bool(self.later)))
         if kind in ("full", "wave2") and self.later:
             parts.append((self.later, False))
-        blocks = self.area_heading(area_id)
+        blocks = self.area_heading(area_id) + self.left_out_note(area_id)
         for stages, route in parts:
             blocks.append(self.stage_heading(area_id, stages))
             blocks.append(self.scale_header(area_id))
@@ -671,6 +771,48 @@ class _Layout:
         self._sections[key] = blocks
         return blocks
 
+    def left_out_note(self, area_id: str) -> list[_Block]:
+        """Under the area heading, a line per practice of the area that is not asked: its
+        number and name, and why."""
+        ui = self.ui
+        blocks: list[_Block] = []
+        for p in self.inst.practices:
+            if p.area == area_id and not p.applicable:
+                blocks += self.para(ui["na_item"].format(code=p.code, name=p.name,
+                                                         reason=p.reason),
+                                    8.5, x=self.left + 1 * MM, gray=0.3, after=0.8 * MM,
+                                    keep_with_next=True, kind="note", area=area_id)
+        return blocks
+
+    def area_left_out(self, area_id: str) -> list[_Block]:
+        """Where a whole area not applicable would be: its number and name, and why."""
+        ui, a = self.ui, self.area[area_id]
+        reasons = a.reason or ui["na_sep"].join(
+            p.reason for p in self.inst.practices if p.area == area_id and p.reason)
+        size = 9
+        lead = size * self.lead
+        head = f"{a.number}. {a.name}"
+        head_w = stringWidth(head, self.font, 10) + 3 * MM
+        lines = self.wrap(ui["na_area"] + reasons, size, self.right - self.left - head_w - 4 * MM)
+        height = _snap(len(lines) * lead + 3 * MM)
+
+        def draw(c: Canvas, y: float) -> None:
+            c.setStrokeGray(0.6)
+            c.setLineWidth(0.6)
+            c.setDash(2, 2)
+            c.rect(self.left, y - height + 0.5 * MM, self.right - self.left, height - 1 * MM,
+                   stroke=1, fill=0)
+            c.setDash()
+            c.setStrokeGray(0)
+            top = y - (height - len(lines) * lead) / 2
+            self.text(c, self.left + 2 * MM, self.baseline(top, 10, lead), head, 10, bold=True,
+                      gray=0.3)
+            for line in lines:
+                self.text(c, self.left + 2 * MM + head_w, self.baseline(top, size, lead), line,
+                          size, gray=0.3)
+                top -= lead
+        return [self.space(4 * MM), _Block("note", height, draw, area_id)]
+
     def glossary_area(self, area_id: str) -> list[_Block]:
         if area_id not in self._glossary:
             a = self.area[area_id]
@@ -679,12 +821,131 @@ class _Layout:
                                  keep_with_next=True)]
             for p in self.inst.practices_of_area(area_id):
                 name = self.para(f"{p.code}  {p.name}", 9, bold=True, keep_with_next=True)
-                body = self.para(p.glossary, 8.5, x=self.left + 4 * MM, after=1.5 * MM)
+                body = self.para(p.glossary, 8.5, x=self.left + 4 * MM,
+                                 after=0.8 * MM if p.note else 1.5 * MM)
+                if p.note:
+                    body += self.para(p.note, 8.5, x=self.left + 4 * MM, gray=0.3,
+                                      after=1.5 * MM)
                 body = [_Block(b.kind, b.height, b.draw, area_id, keep_with_next=(
                     b is not body[-1])) for b in body]  # one entry never splits
                 blocks += name + body
             self._glossary[area_id] = blocks
         return self._glossary[area_id]
+
+    # ----------------------------------------------------------------- background
+    def background(self) -> list[_Block]:
+        """The background questions, before the scored items: a heading, one line that
+        they are not scored, then one block per question on the answer rows' grid."""
+        if not self.inst.background:
+            return []
+        ui = self.ui
+        blocks = [*self.heading(ui["h_background"], before=5 * MM),
+                  *self.para(ui["background_intro"], 9, after=1 * MM, keep_with_next=True)]
+        last = len(self.inst.background) - 1
+        return blocks + [self.question(q, keep=k < last)
+                         for k, q in enumerate(self.inst.background)]
+
+    def digits(self, q: BackgroundItem) -> int:
+        """How many digit boxes a number question gets: enough for its maximum."""
+        if q.maximum is None or not q.integer:
+            return 6
+        return max(1, len(str(int(abs(q.maximum)))) + (1 if (q.minimum or 0) < 0 else 0))
+
+    def number_hint(self, q: BackgroundItem) -> str:
+        ui = self.ui
+        low = None if q.minimum is None else f"{q.minimum:g}"
+        high = None if q.maximum is None else f"{q.maximum:g}"
+        span = (ui["number_range"].format(low=low, high=high) if low and high else
+                ui["number_min"].format(low=low) if low else
+                ui["number_max"].format(high=high) if high else "")
+        text = ui["hint_sep"].join(x for x in (span, q.hint) if x)
+        return ui["hint"].format(text=text).strip() if text else ""
+
+    def question(self, q: BackgroundItem, keep: bool = False) -> _Block:
+        """One background question: its id and label, then mark boxes with codes (single
+        choice), digit boxes and the range (number) or a writing box (text). Heights are
+        multiples of ROW_GRID and the block starts on the grid, as answer rows do."""
+        size, lead = 9.5, 9.5 * self.lead
+        pad = 1.2 * MM
+        width = self.right - self.stem_x
+        label = self.wrap(q.label, size, width)
+        label_h = _snap(len(label) * lead + 2 * pad)
+        row_h = _snap(self.box + 2 * pad)
+        rows: list[tuple[float, Callable[[Canvas, float, float], None]]] = []
+        if q.kind == "single":
+            rows = self.choice_rows(q, width, pad)
+        elif q.kind == "number":
+            n, hint = self.digits(q), self.number_hint(q)
+
+            def number(c: Canvas, y: float, h: float) -> None:
+                cy = y - h / 2
+                self.boxes(c, [self.stem_x + (k + 0.5) * self.box for k in range(n)], cy)
+                if hint:
+                    self.text(c, self.stem_x + n * self.box + 2.5 * MM, cy - 0.35 * 8.5, hint,
+                              8.5, gray=0.3)
+            rows = [(row_h, number)]
+        else:
+            lines = 1 if q.max_length <= 60 else 2
+            box_h = lines * 7 * MM
+
+            def text(c: Canvas, y: float, h: float) -> None:
+                c.setLineWidth(0.9)
+                c.rect(self.stem_x, y - h / 2 - box_h / 2, width, box_h, stroke=1, fill=0)
+            rows = [(_snap(box_h + 2 * pad), text)]
+        height = label_h + sum(h for h, _ in rows)
+
+        def draw(c: Canvas, y: float) -> None:
+            c.setStrokeGray(0.45)
+            c.setLineWidth(0.6)
+            c.line(self.left, y, self.right, y)
+            c.setStrokeGray(0)
+            top = y - (label_h - len(label) * lead) / 2
+            self.text(c, self.left + 1 * MM, self.baseline(top, size, lead), q.id, 7)
+            for line in label:
+                self.text(c, self.stem_x, self.baseline(top, size, lead), line, size)
+                top -= lead
+            y -= label_h
+            for h, paint in rows:
+                paint(c, y, h)
+                y -= h
+        return _Block("question", height, draw, keep_with_next=keep, on_grid=True)
+
+    def choice_rows(self, q: BackgroundItem, width: float, pad: float):
+        """A single-choice question's options in as many equal columns as fit, row by row:
+        mark box, code, label."""
+        size, lead = 9, 9 * self.lead
+        texts = [f"{c.code} {c.label}" for c in q.choices]
+        gutter = 5 * MM
+        inner = self.box + 2 * MM  # box and the space after it
+        need = max(stringWidth(t, self.font, size) for t in texts) + inner + gutter
+        ncol = max(1, min(len(texts), int(width // need)))
+        col_w = width / ncol
+        cells = [self.wrap(t, size, col_w - inner - gutter) for t in texts]
+        rows = []
+        for start in range(0, len(cells), ncol):
+            row = cells[start:start + ncol]
+            h = _snap(max(self.box, max(len(x) for x in row) * lead) + 2 * pad)
+
+            def paint(c: Canvas, y: float, h: float, row=row) -> None:
+                cy = y - h / 2
+                xs = [self.stem_x + k * col_w for k in range(len(row))]
+                self.boxes(c, [x + self.box / 2 for x in xs], cy)
+                for x, lines in zip(xs, row):
+                    top = cy + len(lines) * lead / 2
+                    for line in lines:
+                        self.text(c, x + inner, self.baseline(top, size, lead), line, size)
+                        top -= lead
+            rows.append((h, paint))
+        return rows
+
+    def boxes(self, c: Canvas, centres: Sequence[float], cy: float) -> None:
+        """Mark boxes of the answer rows' size, centred on ``cy``."""
+        c.setLineWidth(0.9)
+        c.setStrokeGray(0)
+        c.setFillGray(1)
+        for cx in centres:
+            c.rect(cx - self.box / 2, cy - self.box / 2, self.box, self.box, stroke=1, fill=1)
+        c.setFillGray(0)
 
     # ----------------------------------------------------------------- cover
     def label(self, form: _Form) -> str:
@@ -748,15 +1009,18 @@ class _Layout:
                 x += b + 2 * MM + stringWidth(caption, self.font, 8.5) + 10 * MM
         return _Block("text", height, draw)
 
-    def code_list(self) -> _Block:
-        """The scale's codes and labels in three columns (code first: what a typist keys)."""
-        ui, codes = self.ui, self.inst.scale.codes
+    def code_list(self, codes: Sequence[Label]) -> _Block:
+        """Codes and labels in up to three columns, fewer when a label would wrap (code
+        first: what a typist keys)."""
+        ui = self.ui
         size = 9.5
         lead = size * self.lead
-        ncol = 3
-        col_w = (self.right - self.left - 4 * MM) / ncol
-        cells = [self.wrap(ui["code_label"].format(code=c.code, label=c.label), size,
-                           col_w - 3 * MM)[:2] for c in codes]
+        texts = [ui["code_label"].format(code=c.code, label=c.label) for c in codes]
+        for ncol in range(min(3, len(texts)), 0, -1):
+            col_w = (self.right - self.left - 4 * MM) / ncol
+            cells = [self.wrap(t, size, col_w - 3 * MM)[:2] for t in texts]
+            if all(len(x) == 1 for x in cells):
+                break
         nrow = -(-len(cells) // ncol)
         row_h = [max(len(cells[r + k * nrow]) for k in range(ncol) if r + k * nrow < len(cells))
                  * lead for r in range(nrow)]
@@ -772,6 +1036,17 @@ class _Layout:
                     top -= lead
         return _Block("text", height, draw)
 
+    def scale_codes(self) -> list[_Block]:
+        """The cover's list of answer codes: the scored ones, then apart, under their own
+        line, the ones that are not scored."""
+        scale = self.inst.scale
+        blocks = [self.code_list(scale.substantive)]
+        if scale.non_substantive:
+            blocks += self.para(self.ui["not_scored_codes"], 9, x=self.left + 2 * MM, bold=True,
+                                keep_with_next=True, after=0.5 * MM)
+            blocks.append(self.code_list(scale.non_substantive))
+        return blocks
+
     def cover(self, form: _Form) -> list[_Block]:
         inst, ui = self.inst, self.ui
         t = inst.texts
@@ -779,16 +1054,17 @@ class _Layout:
                            after=2 * MM)
         if inst.bank_title != t.get("title"):
             blocks += self.para(inst.bank_title, 9, align="center", gray=0.3, after=1 * MM)
-        blocks += self.para(f"{self.label(form)}\u3000{ui['n_items'].format(n=self.form_items(form))}"
-                            if self.cjk else
-                            f"{self.label(form)} \u00b7 {ui['n_items'].format(n=self.form_items(form))}",
+        sep = "\u3000" if self.cjk else " \u00b7 "
+        blocks += self.para(sep.join((self.label(form),
+                                      ui["n_items"].format(n=self.form_items(form)),
+                                      self.duration(form))),
                             11, align="center", bold=True, after=4 * MM)
         blocks += self.id_boxes(form)
         blocks.append(self.space(2 * MM))
         if t.get("preamble"):
             blocks += self.para(t["preamble"], 9.5, after=1 * MM)
         blocks += self.heading(ui["h_instructions"])
-        if t.get("instructions") and form.kind == "full":
+        if t.get("instructions"):
             blocks += self.para(t["instructions"], 9.5, after=1 * MM)
         later_names = ui["list_sep"].join(ui["quote"].format(self.stage[s].name)
                                           for s in self.later)
@@ -804,7 +1080,7 @@ class _Layout:
         blocks += self.para(ui["mark_how"], 9.5)
         blocks.append(self.mark_example())
         blocks += self.heading(ui["h_scale"], before=1.5 * MM)
-        blocks.append(self.code_list())
+        blocks += self.scale_codes()
         blocks += self.heading(ui["h_stages"])
         for s in inst.stages:
             blocks += self.para(f"{self.stage_no[s.id]}. "
@@ -820,6 +1096,19 @@ class _Layout:
             blocks += self.para(t["thanks"], 9.5, bold=True)
         return blocks
 
+    def duration(self, form: _Form) -> str:
+        """'約 11–41 分鐘' on the single-wave form (gate stage only, every stem); the gate
+        stage's time on wave 1; a wave-2 form's own stems."""
+        ui, inst = self.ui, self.inst
+        low, high = inst.minutes()
+        if form.kind == "wave1":
+            high = low
+        elif form.kind == "wave2":
+            low = high = -(-self.form_items(form) * inst.seconds_per_stem // 60)
+        if low == high:
+            return ui["minutes"].format(n=low)
+        return ui["minutes_range"].format(low=low, high=high)
+
     def end_note(self, form: _Form) -> list[_Block]:
         ui = self.ui
         names = ui["list_sep"].join(ui["quote"].format(self.stage[s].name) for s in self.later)
@@ -834,6 +1123,19 @@ class _Layout:
         if block.kind == "practice":
             return [self.continued(block.area), self.scale_header(block.area)]
         return []
+
+    def _on_grid(self, unit: list[_Block], used: float) -> list[_Block]:
+        """``unit`` placed ``used`` below the body top, with a space before each block that
+        must start on the row grid (background questions after free-height text)."""
+        out: list[_Block] = []
+        for b in unit:
+            pad = _snap(used) - used if b.on_grid and used > 1e-6 else 0.0
+            if pad > 1e-6:
+                out.append(self.space(pad))
+                used += pad
+            out.append(b)
+            used += b.height
+        return out
 
     def paginate(self, blocks: list[_Block], prefix: bool) -> list[list[_Block]]:
         units: list[list[_Block]] = []
@@ -851,22 +1153,23 @@ class _Layout:
         room = self.body_h + 0.01
         while units:
             unit = units.pop(0)
-            h = sum(b.height for b in unit)
-            if page and used + h <= room:
-                page += unit
-                used += h
+            placed = self._on_grid(unit, used)
+            if page and used + sum(b.height for b in placed) <= room:
+                page += placed
+                used += sum(b.height for b in placed)
                 continue
             while unit and unit[0].kind == "space":
                 unit = unit[1:]
             if not unit:
                 continue
             head = self._prefix(unit[0]) if prefix else []
-            if sum(b.height for b in head + unit) > room and len(unit) > 1:
+            placed = head + self._on_grid(unit, sum(b.height for b in head))
+            if sum(b.height for b in placed) > room and len(unit) > 1:
                 units[:0] = [[b] for b in unit]  # taller than a page: let it break
                 continue
             if page:
                 pages.append(page)
-            page = head + unit
+            page = placed
             used = sum(b.height for b in page)
         if page:
             pages.append(page)
@@ -874,9 +1177,14 @@ class _Layout:
 
     def pages(self, form: _Form) -> list[list[_Block]]:
         areas = [a for a in form.areas if self.inst.practices_of_area(a)]
-        items: list[_Block] = []
-        for k, area in enumerate(areas):
-            items += self.section(area, form.kind, last=k == len(areas) - 1)
+        # the background questions open the question pages, kept together; a wave-2 form
+        # carries the respondent's id instead
+        items: list[_Block] = self.background() if form.kind != "wave2" else []
+        for area in form.areas:
+            if area in areas:
+                items += self.section(area, form.kind, last=area == areas[-1])
+            elif not self.area[area].applicable and form.kind != "wave2":
+                items += self.area_left_out(area)
         items += self.end_note(form)
         glossary = [*self.para(self.ui["glossary"], 13, bold=True, after=1 * MM,
                                keep_with_next=True),

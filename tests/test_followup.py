@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import itertools
 import math
 
 import numpy as np
@@ -93,31 +95,19 @@ def test_followup_csv_is_utf8_bom_crlf_with_the_five_columns(instrument):
 def test_count_rule_numbers(variants):
     inst = variants[("agree5", "count", None)]
     r = paper_routing(inst, "INT")
-    assert (r.kind, r.n_items, r.need, r.codes) == ("count", 7, 4, (4, 5))
+    assert (r.kind, r.n_items, r.need, r.codes, r.min_answers) == ("count", 7, 4, (4, 5), 4)
+    assert r.valid == (1, 2, 3, 4, 5)
+    assert not r.minimum_binds  # 4 marks of 4 or 5 are 4 answers: the box needs no step 1
     assert paper_routing(inst, "QUA").need == 2  # 3 practices: at least half is 2
 
 
-def test_mean_rule_lookup_table(variants):
+def test_mean_rule_lookup_table_starts_at_the_minimum(variants):
     r = paper_routing(variants[("agree5", "mean", None)], "INT")
-    assert r.totals == (4, 7, 11, 14, 18, 21, 25)
-    assert r.left_out == (9,)
-    assert paper_routing(variants[("agree5", "mean", 4.0)], "QUA").totals == (4, 8, 12)
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-@settings(max_examples=150, deadline=None)
-@given(data=st.data())
-def test_paper_rule_agrees_with_gate_matrix(variants, variant, data):
-    """Whatever a respondent marks, counting on paper decides as the scorer does."""
-    inst = variants[variant]
-    codes = [None, *inst.scale.all_codes]
-    answers = {i.id: data.draw(st.sampled_from(codes), label=i.id)
-               for i in inst.items if i.stage == inst.gate_stage}
-    row = np.array([[np.nan if answers.get(i) is None else answers[i] for i in inst.item_ids]])
-    passed = gate_matrix(inst, row)[0]
-    for area, ok in zip(inst.areas, passed):
-        marks = [answers[i.id] for i in inst.items_of_area(area.id) if i.stage == "S"]
-        assert paper_routing(inst, area.id).passes(marks) == bool(ok), (area.id, marks)
+    assert (r.min_answers, r.first, r.minimum_binds) == (4, 4, True)  # ceil(0.5 x 7)
+    assert r.totals == (14, 18, 21, 25)  # ceil(3.5 k) for k = 4..7
+    assert r.valid == (1, 2, 3, 4, 5)  # 8 and 9 are neither added nor counted
+    qua = paper_routing(variants[("agree5", "mean", 4.0)], "QUA")
+    assert (qua.first, qua.totals) == (2, (8, 12))
 
 
 def test_mean_rule_boundary_is_inclusive(variants):
@@ -125,9 +115,97 @@ def test_mean_rule_boundary_is_inclusive(variants):
     r = paper_routing(inst, "INT")
     # 7 answered, total 25: mean 3.571 >= 3.5; total 24: 3.43 < 3.5
     assert r.passes([4, 4, 4, 4, 3, 3, 3]) and not r.passes([4, 4, 4, 3, 3, 3, 3])
-    assert r.passes([4, 3, 9, None, 9, 9, 9])  # 2 answered, total 7 = 3.5
-    assert not r.passes([9] * 7) and not r.passes([None] * 7)
+    assert r.passes([4, 3, 4, 3, 9, 8, None])  # 4 answered, total 14 = 3.5
+    assert not r.passes([5, 5, 5, 9, 9, 8, None])  # 3 answered: fewer than 4, not rated
+    assert not r.passes([9] * 7) and not r.passes([8] * 7) and not r.passes([None] * 7)
     assert math.isclose(inst.rule.threshold, 3.5)
+
+
+def test_count_rule_ignores_non_substantive_codes_above_min_code(variants):
+    """8 and 9 are numerically >= 4 but are no 'agree' marks."""
+    r = paper_routing(variants[("agree5", "count", None)], "INT")
+    assert not r.passes([8, 9, 8, 9, 5, 5, 5]) and r.passes([8, 9, 5, 5, 5, 4, 1])
+
+
+def one_area(inst, n: int):
+    """``inst`` cut down to its first area with the gate stems of its first ``n`` practices."""
+    area = inst.areas[0]
+    keep = {p.id for p in inst.practices_of_area(area.id)[:n]}
+    return dataclasses.replace(
+        inst, areas=(area,), items=tuple(i for i in inst.items
+                                         if i.practice in keep and i.stage == inst.gate_stage))
+
+
+def check_agreement(inst, rows: np.ndarray) -> None:
+    """Paper procedure and ``gate_matrix`` decide alike on every row (NaN = blank)."""
+    passed = gate_matrix(inst, rows)
+    for area_k, area in enumerate(inst.areas):
+        cols = [k for k, i in enumerate(inst.items)
+                if i.area == area.id and i.stage == inst.gate_stage]
+        routing = paper_routing(inst, area.id)
+        for row, ok in zip(rows, passed[:, area_k]):
+            marks = [None if np.isnan(row[k]) else int(row[k]) for k in cols]
+            assert routing.passes(marks) == bool(ok), (area.id, marks)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_paper_rule_agrees_with_gate_matrix_on_every_pattern(variants, variant, n):
+    """Every way of marking 1-4 stems with blanks, every code, 8 and 9."""
+    inst = one_area(variants[variant], n)
+    codes = [np.nan, *inst.scale.all_codes]
+    rows = np.array(list(itertools.product(codes, repeat=n)), dtype="float64")
+    assert len(rows) == len(codes) ** n
+    check_agreement(inst, rows)
+
+
+def marks(n: int):
+    """n marks with a drawn share of blanks and non-substantive codes, so that both sides
+    of the minimum of answers come up in areas of any size."""
+    return st.integers(0, n).flatmap(lambda k: st.tuples(
+        st.permutations(range(n)), st.lists(st.integers(1, 5), min_size=k, max_size=k),
+        st.lists(st.sampled_from([None, 8, 9]), min_size=n - k, max_size=n - k)))
+
+
+def place(n: int, drawn, valid: tuple[int, ...]) -> list[int | None]:
+    order, substantive, other = drawn
+    out: list[int | None] = [None] * n
+    values = [valid[(v - 1) % len(valid)] for v in substantive] + other
+    for pos, v in zip(order, values):
+        out[pos] = v
+    return out
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_paper_rule_agrees_with_gate_matrix(variants, variant, data):
+    """Whatever a respondent marks in the real areas (3-7 stems), counting on paper
+    decides as the scorer does."""
+    inst = variants[variant]
+    row = np.full((1, len(inst.item_ids)), np.nan)
+    for area in inst.areas:
+        cols = [k for k, i in enumerate(inst.items)
+                if i.area == area.id and i.stage == inst.gate_stage]
+        drawn = data.draw(marks(len(cols)), label=area.id)
+        row[0, cols] = [np.nan if v is None else v
+                        for v in place(len(cols), drawn, inst.scale.valid)]
+    check_agreement(inst, row)
+
+
+@pytest.mark.parametrize("variant", [("agree5", "mean", None), ("agree5", "count", None)])
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_paper_rule_agrees_on_a_large_area(variants, variant, data):
+    """One area of 49 gate stems: the table and the counts still agree."""
+    inst = variants[variant]
+    big = dataclasses.replace(
+        inst, areas=inst.areas[:1],
+        items=tuple(dataclasses.replace(i, area=inst.areas[0].id)
+                    for i in inst.items if i.stage == inst.gate_stage))
+    n = len(big.items)
+    row = place(n, data.draw(marks(n)), big.scale.valid)
+    check_agreement(big, np.array([[np.nan if v is None else v for v in row]]))
 
 
 # --------------------------------------------------------------------------- the command

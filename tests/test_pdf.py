@@ -76,6 +76,27 @@ def fonts_of(data: bytes) -> list[tuple[str, str, bool]]:
     return sorted(found)
 
 
+def drawn_texts(data: bytes) -> list[list[tuple[str, float, float]]]:
+    """Per page, every string drawn with the x and y of its start (reportlab draws with an
+    identity matrix, so the text matrix holds the position). A Chinese string comes in
+    pieces, one per font subset, all at the string's start: they are joined again."""
+    out = []
+    for page in PdfReader(BytesIO(data)).pages:
+        found: list[tuple[str, float, float]] = []
+
+        def visit(text, cm, tm, font, size, found=found):
+            if not text.strip():
+                return
+            x, y = float(tm[4]), float(tm[5])
+            if found and found[-1][1:] == (x, y):
+                found[-1] = (found[-1][0] + text.strip(), x, y)
+            else:
+                found.append((text.strip(), x, y))
+        page.extract_text(visitor_text=visit)
+        out.append(found)
+    return out
+
+
 def mark_boxes(data: bytes, box: float) -> list[list[tuple[float, float]]]:
     """Per page, the (x, y) of every square of side ``box`` drawn with `re`."""
     out = []
@@ -134,12 +155,15 @@ def test_wave1_holds_only_gate_stage_items(pdfs, instruments, profile, lang):
     assert flat(pdf.UI[lang]["end_wave1"].split("{")[0]) in last  # "a second form follows"
 
 
-def test_pb_form_uses_pb_terms_and_keeps_project_management(pdfs):
+def test_pb_form_uses_pb_terms_and_keeps_project_management(pdfs, instruments):
     text = flat("".join(pages_text(pdfs[("pb", "zh-TW")]["questionnaire.pdf"])))
     assert "錄案" in text and "承辦人" in text and "主責機關" in text
     assert "發展專案管理計畫書" in text  # the bank writes 專案管理 literally here
     assert "錄案管理" not in text and "錄案辦公室" not in text
     generic = flat("".join(pages_text(pdfs[("generic", "zh-TW")]["questionnaire.pdf"])))
+    for q in instruments[("generic", "zh-TW")].background:  # 承辦人員 is a bank choice
+        for c in q.choices:
+            generic = generic.replace(flat(c.label), "")
     assert "錄案" not in generic and "承辦人" not in generic
 
 
@@ -189,13 +213,68 @@ def test_count_rule_routing_sentence_in_both_languages(count_instruments):
             "Otherwise skip to the next knowledge area.") in text
 
 
-def test_mean_rule_routing_gives_a_lookup_table(pdfs, instruments):
+def test_mean_rule_routing_counts_answers_first_then_looks_up_the_total(pdfs, instruments):
+    """Fewer substantive answers than the minimum skip the area; the table starts there."""
     inst = instruments[("generic", "en")]
     text = spaced(" ".join(pages_text(pdfs[("generic", "en")]["questionnaire.pdf"])))
-    assert "Statements answered 1 2 3 4 5 6 7 Total at least 4 7 11 14 18 21 25" in text
+    assert ("① Count the statements above that you marked 1–5 (8, 9 and blanks do not "
+            "count). Fewer than 4: skip to the next knowledge area. ② 4 or more: add up the "
+            "codes you marked for them. If the total is at least the number below for that "
+            "count (an average of 3.5 or more), go on to this area's stage 2–4 "
+            "statements; otherwise skip to the next knowledge area.") in text
+    assert "Statements answered 4 5 6 7 Total at least 14 18 21 25" in text
     assert f"an average of {inst.rule.threshold:g} or more" in text
     zh = flat("".join(pages_text(pdfs[("generic", "zh-TW")]["questionnaire.pdf"])))
-    assert "作答題數1234567總和至少471114182125" in zh
+    assert flat("①請數出上列 7 題中勾選 1–5 的題數（8、9與未作答不算）。不到 4 題：請跳到下一個領域。"
+                "②4 題以上：將這些題目勾選的數字相加；總和達到下表中該題數對應的數字"
+                "（平均 3.5 分以上），請繼續回答本領域第 2–4 階段題目，否則請跳到下一個領域。") in zh
+    assert "作答題數4567總和至少14182125" in zh
+    # an area of two gate stems needs one answer: no first step, the table from 1
+    assert "Statements answered 1 2 Total at least 4 7" not in text  # no such area in generic
+    sc = spaced(" ".join(pages_text(pdf.render(instruments[("smartcity", "en")])
+                                    ["questionnaire.pdf"])))
+    assert ("→ Count the statements above that you marked 1–5 (8, 9 and blanks do not "
+            "count) and add up the codes you marked for them.") in sc
+    assert "Statements answered 1 2 Total at least 4 7" in sc  # COS: 2 of 4 practices asked
+
+
+def test_routing_numbers_come_from_paper_routing(instruments):
+    """Every box prints its area's PaperRouting numbers: minimum, table, stage range."""
+    from instrument.followup import paper_routing
+
+    inst = instruments[("pb", "zh-TW")]
+    text = flat("".join(pages_text(pdf.render(inst)["questionnaire.pdf"])))
+    for area in inst.asked_areas:
+        r = paper_routing(inst, area.id)
+        row = "作答題數" + "".join(map(str, range(r.first, r.n_items + 1)))
+        row += "總和至少" + "".join(map(str, r.totals))
+        assert row in text, area.id
+        if r.minimum_binds:
+            assert f"上列{r.n_items}題" in text and f"不到{r.min_answers}題" in text, area.id
+
+
+def test_count_rule_states_the_minimum_when_it_can_decide(count_instruments):
+    """With min_answered above the count share, the minimum is a step of its own."""
+    import dataclasses
+
+    inst = count_instruments["en"]
+    strict = dataclasses.replace(inst, rule=dataclasses.replace(inst.rule, min_answered=0.75))
+    text = spaced(" ".join(pages_text(pdf.render(strict)["questionnaire.pdf"])))
+    assert ("① Count the statements above that you marked 1–5 (8, 9 and blanks do not "
+            "count). Fewer than 6: skip to the next knowledge area. ② 6 or more: if at "
+            "least 4 are marked “Agree” or “Strongly agree”, go on to this "
+            "area's stage 2–4 statements; otherwise skip to the next knowledge area.") in text
+
+
+def test_format_1_rule_has_no_minimum_step(instruments):
+    """A format-1 manifest knows no minimum: the table starts at one answer."""
+    import dataclasses
+
+    inst = instruments[("generic", "en")]
+    old = dataclasses.replace(inst, rule=dataclasses.replace(inst.rule, min_answered=None))
+    text = spaced(" ".join(pages_text(pdf.render(old)["questionnaire.pdf"])))
+    assert "Fewer than" not in text
+    assert "Statements answered 1 2 3 4 5 6 7 Total at least 4 7 11 14 18 21 25" in text
 
 
 def test_routing_sits_at_the_end_of_each_s_block(pdfs, instruments):
@@ -210,20 +289,62 @@ def test_routing_sits_at_the_end_of_each_s_block(pdfs, instruments):
 
 
 # --------------------------------------------------------------------------- the grid
+def background_boxes(lay, inst) -> int:
+    """Mark boxes of the background block: one per choice, one per digit."""
+    return sum(len(q.choices) if q.kind == "single" else lay.digits(q) if q.kind == "number"
+               else 0 for q in inst.background)
+
+
 def test_mark_boxes_one_per_code_in_fixed_columns(pdfs, instruments):
     inst = instruments[("generic", "en")]
     lay = pdf._layout(inst, RenderSettings())
     boxes = mark_boxes(pdfs[("generic", "en")]["questionnaire.pdf"], lay.box)
     all_boxes = [b for page in boxes for b in page]
-    assert len(all_boxes) == len(inst.items) * len(inst.scale.codes)
-    columns = sorted({round(x + lay.box / 2, 2) for x, _ in all_boxes})
-    assert columns == [round(x, 2) for x in lay.box_x]
+    assert len(all_boxes) == len(inst.items) * len(inst.scale.codes) + background_boxes(lay, inst)
+    answer_x = [round(x, 2) for x in lay.box_x]
+    columns = sorted({round(x + lay.box / 2, 2) for x, _ in all_boxes} & set(answer_x))
+    assert columns == answer_x
     assert lay.box >= 5 * pdf.MM  # big enough for a pen
-    # rows sit on the vertical grid: every box centre is a whole number of half-grid
-    # steps below the top of the page body
+    # rows sit on the vertical grid, background questions too: every box centre is a whole
+    # number of half-grid steps below the top of the page body
     for x, y in all_boxes:
         steps = (lay.body_top - (y + lay.box / 2)) / (pdf.ROW_GRID / 2)
         assert abs(steps - round(steps)) < 1e-3, (x, y)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_not_scored_columns_stand_apart_under_their_own_label(pdfs, instruments, lang):
+    """8 and 9 come after a gap, under a "not scored" label on every page's scale header."""
+    inst = instruments[("pb", lang)]
+    lay = pdf._layout(inst, RenderSettings())
+    assert [c.code for c in lay.columns] == [1, 2, 3, 4, 5, 8, 9]
+    centres = [b - a for a, b in zip(lay.box_x, lay.box_x[1:])]
+    assert centres == pytest.approx([lay.col_w] * 4 + [lay.col_w + lay.gap] + [lay.col_w])
+    assert lay.gap >= 3 * pdf.MM
+    label = pdf.UI[lang]["not_scored"]
+    label_w = pdf.stringWidth(label, lay.font, 6.8)
+    middle = (lay.unscored_x0 + lay.right) / 2
+    data = pdfs[("pb", lang)]["questionnaire.pdf"]
+    pages = zip(drawn_texts(data), mark_boxes(data, lay.box))
+    for n, (texts, boxes) in enumerate(pages, 1):
+        answer_rows = [b for b in boxes if round(b[0] + lay.box / 2, 2) == round(lay.box_x[-1], 2)]
+        labels = [(x, y) for t, x, y in texts if t == label]
+        if not answer_rows:
+            assert not labels, n
+            continue
+        assert labels, f"page {n}: no '{label}' over the columns 8 and 9"
+        for x, y in labels:  # centred over the not-scored columns, right of the gap
+            assert x == pytest.approx(middle - label_w / 2, abs=0.5), n
+            assert x > lay.scored_x1 + lay.gap
+
+
+def test_cover_lists_the_not_scored_codes_apart(pdfs):
+    cover = spaced(pages_text(pdfs[("pb", "en")]["questionnaire.pdf"])[0])
+    assert ("1 = Strongly disagree 2 = Disagree 3 = Neither agree nor disagree 4 = Agree "
+            "5 = Strongly agree These codes are not scored and do not count as answers: "
+            "8 = No such practice in this lead agency 9 = Don't know") in cover
+    zh = flat(pages_text(pdfs[("pb", "zh-TW")]["questionnaire.pdf"])[0])
+    assert "5＝非常同意下列代碼不列入計分，也不算作答題數：8＝本主責機關無此作法9＝不清楚" in zh
 
 
 def test_letter_paper(instruments):
@@ -455,7 +576,158 @@ def test_a_long_area_wraps_the_lookup_table(instruments):
         practices=tuple(dataclasses.replace(p, area="INT") for p in inst.practices))
     text = spaced(" ".join(pages_text(pdf.render(one)["questionnaire.pdf"])))
     assert all(id_count(text, i) == 1 for i in one.item_ids)
-    assert text.count("Statements answered") == 4  # 49 counts, 14 to a row
+    assert text.count("Statements answered") == 2  # 25 to 49 answers, 14 to a row
+    assert "Fewer than 25: skip to the end of the questionnaire" in text  # ceil(0.5 * 49)
     assert "8. Project Risk Management" not in text  # areas left without practices
+    assert "Statements answered 25 26 " in text
     assert "49" in text.split("Statements answered")[-1].split("Total at least")[0]
     assert " 172 " in text  # ceil(3.5 * 49)
+
+
+# --------------------------------------------------------------------------- model 2.0 on paper
+def smartcity_wave2(inst) -> bytes:
+    """A wave-2 form for a respondent who passed every area that is asked (COS included)."""
+    values = np.full((1, len(inst.item_ids)), np.nan)
+    values[0, [k for k, i in enumerate(inst.items) if i.stage == inst.gate_stage]] = 5
+    return pdf.render_wave2(inst, plan(inst, ["R1"], [""], values)[0])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_not_applicable_practices_are_on_no_form_but_said_once(pdfs, instruments, lang):
+    """smartcity: COS03, COS04 and the whole PRO area are not asked on any paper form; each
+    form that holds their area says so in one line, with the profile's reason."""
+    inst = instruments[("smartcity", lang)]
+    ui = pdf.UI[lang]
+    left_out = inst.not_applicable
+    assert {p.id for p in left_out} == {"COS03", "COS04", "PRO01", "PRO02", "PRO03"}
+    forms = {**pdfs[("smartcity", lang)], "wave2": smartcity_wave2(inst)}
+    for name, data in forms.items():
+        text = "\n".join(pages_text(data))
+        for p in left_out:
+            for stage in inst.stages:
+                assert id_count(text, f"{p.id}_{stage.id}") == 0, (name, p.id)
+            assert flat(p.glossary) not in flat(text), (name, p.id)  # not in the glossary
+        for p in (x for x in left_out if x.area == "COS"):  # one line each, with the reason
+            line = ui["na_item"].format(code=p.code, name=p.name, reason=p.reason)
+            assert flat(text).count(flat(line)) == 1, (name, p.id)
+        pro = next(a for a in inst.areas if a.id == "PRO")
+        pro_line = flat(f"{pro.number}. {pro.name}{ui['na_area']}{pro.reason}")
+        assert flat(text).count(pro_line) == (0 if name == "wave2" else 1), name
+    # the cover counts the stems asked
+    cover = flat(pages_text(forms["questionnaire.pdf"])[0])
+    assert flat(ui["n_items"].format(n=len(inst.items))) in cover and len(inst.items) == 176
+    wave1 = flat(pages_text(forms["wave1.pdf"])[0])
+    assert flat(ui["n_items"].format(n=len(inst.items_at("S")))) in wave1
+
+
+def test_the_not_applicable_line_sits_where_the_area_would_be(pdfs, instruments):
+    inst = instruments[("smartcity", "en")]
+    text = spaced(" ".join(pages_text(pdfs[("smartcity", "en")]["questionnaire.pdf"])))
+    assert text.index("RSK07_I") < text.index("9. Project Procurement Management Not applicable "
+                                              "here, so not asked:") < text.index("STK01_S")
+    cos = text.index("4. Project Cost Management COS")
+    assert cos < text.index("4.3 Determine Budget (not applicable, so not asked): Pilots are "
+                            "funded by the vendors") < text.index("COS01_S")
+    assert inst.practice("COS04").reason in text
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_background_block_opens_full_and_wave1_forms_but_not_wave2(pdfs, instruments, profile,
+                                                                    lang):
+    inst = instruments[(profile, lang)]
+    lay = pdf._layout(inst, RenderSettings())
+    assert [q.id for q in inst.background] == ["BG_UNIT", "BG_POSITION", "BG_YEARS", "BG_CASES",
+                                               "BG_CASETYPE", "BG_TRAINING"]
+    for name in ("questionnaire.pdf", "wave1.pdf"):
+        text = spaced(" ".join(pages_text(pdfs[(profile, lang)][name])))
+        first_item = text.index(inst.items[0].id)
+        where = [text.index(q.id) for q in inst.background]
+        assert where == sorted(where) and where[-1] < first_item, name  # before the items
+        block = flat(text[text.index(pdf.UI[lang]["h_background"]):first_item])
+        for q in inst.background:
+            assert id_count(text, q.id) == 1 and flat(q.label) in block, (name, q.id)
+            for c in q.choices:
+                assert flat(f"{c.code} {c.label}") in block, (name, q.id, c.code)
+            if q.kind == "number":
+                assert flat(lay.number_hint(q)) in block, (name, q.id)
+    years = next(q for q in inst.background if q.id == "BG_YEARS")
+    assert lay.digits(years) == 2 and lay.number_hint(years) == (
+        "（0–50；未滿一年請填 0）" if lang == "zh-TW" else "(0\u201350; Enter 0 for less than a year)")
+    wave2 = "\n".join(pages_text(pdf.render_wave2(inst, synthetic(inst)[0])))
+    assert not [q.id for q in inst.background if id_count(wave2, q.id)]
+    assert flat(pdf.UI[lang]["h_background"]) not in flat(wave2)
+
+
+def test_background_kinds_draw_their_own_boxes(instruments):
+    """A text question gets a writing box, a number without a maximum six digit boxes."""
+    import dataclasses
+
+    from instrument.model import BackgroundItem
+
+    inst = instruments[("generic", "en")]
+    extra = (BackgroundItem("BG_NOTE", "text", "Your unit's name", max_length=100),
+             BackgroundItem("BG_STAFF", "number", "Staff in your unit", minimum=1))
+    more = dataclasses.replace(inst, background=inst.background + extra)
+    lay = pdf._layout(more, RenderSettings())
+    data = pdf.render(more)["questionnaire.pdf"]
+    text = spaced(" ".join(pages_text(data)))
+    assert "BG_NOTE Your unit's name BG_STAFF Staff in your unit (1 or more)" in text
+    assert lay.digits(extra[1]) == 6
+    boxes = [b for page in mark_boxes(data, lay.box) for b in page]
+    assert len(boxes) == len(more.items) * 7 + background_boxes(lay, more)
+    width = lay.right - lay.stem_x
+    ops = ContentStream(PdfReader(BytesIO(data)).pages[1].get_contents(), None).operations
+    assert [a for a, op in ops if op == b"re" and abs(float(a[2]) - width) < 0.01
+            and abs(float(a[3]) - 14 * pdf.MM) < 0.01]  # two lines to write on
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_cover_states_the_expected_duration(pdfs, instruments, lang):
+    inst = instruments[("pb", lang)]
+    ui = pdf.UI[lang]
+    low, high = inst.minutes()
+    assert (low, high) == (11, 41)  # (49 + 6) x 12 s and (196 + 6) x 12 s, rounded up
+    full = flat(pages_text(pdfs[("pb", lang)]["questionnaire.pdf"])[0])
+    assert flat(ui["minutes_range"].format(low=low, high=high)) in full
+    wave1 = flat(pages_text(pdfs[("pb", lang)]["wave1.pdf"])[0])
+    assert flat(ui["minutes"].format(n=low)) in wave1 and flat(f"{low}–{high}") not in wave1
+    p = synthetic(inst)[2]  # SCO and RSK: 6 + 7 practices, 3 stages each
+    wave2 = flat(pages_text(pdf.render_wave2(inst, p))[0])
+    assert flat(ui["minutes"].format(n=-(-p.n_items * 12 // 60))) in wave2 and p.n_items == 39
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_form_gives_the_profile_instructions(pdfs, instruments, lang):
+    """Frame of reference, period and 'no right or wrong answers' on every cover."""
+    inst = instruments[("pb", lang)]
+    covers = [pages_text(pdfs[("pb", lang)][n])[0] for n in ("questionnaire.pdf", "wave1.pdf")]
+    covers.append(pages_text(pdf.render_wave2(inst, synthetic(inst)[0]))[0])
+    for cover in covers:
+        assert flat(inst.texts["instructions"]) in flat(cover)
+        assert flat(pdf.UI[lang]["mark_how"]) in flat(cover)
+    assert ("近兩年" if lang == "zh-TW" else "past two years") in inst.texts["instructions"]
+
+
+def test_glossary_gives_the_local_note_after_the_definition(pdfs, instruments):
+    for lang in LANGS:
+        inst = instruments[("pb", lang)]
+        pages = pages_text(pdfs[("pb", lang)]["questionnaire.pdf"])
+        head = pdf.UI[lang]["glossary"]
+        start = next(k for k, t in enumerate(pages) if flat(head) in flat(t))
+        appendix = flat("".join(pages[start:]))
+        noted = [p for p in inst.practices if p.note]
+        assert len(noted) >= 20
+        for p in noted:
+            assert flat(p.glossary + p.note) in appendix, p.id
+
+
+def test_glyph_check_covers_spaces_the_font_lacks(instruments):
+    """Only ' ' and line breaks go undrawn; an en space (U+2002, not in AR PL UMing) or a
+    tab would print as tofu, so the check refuses them like any missing character."""
+    lay = pdf._layout(instruments[("pb", "zh-TW")], RenderSettings())
+    lay.check("1 局處\n2 區公所\u3000", "choices")
+    for odd in ("\u2002", "\t"):
+        with pytest.raises(InstrumentError) as err:
+            lay.check(f"1{odd}局處", "choices")
+        assert err.value.codes == ["PDF_002"]
