@@ -23,12 +23,11 @@ appear and vanish beside the S stems while they are being answered.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Mapping, Sequence
 
 from .gating import required_answers, required_count
 from .model import BackgroundItem, Instrument
-from .tables import save_workbook
+from .tables import plain_number, save_workbook
 
 LANGUAGE_NAMES = {"zh-TW": "Chinese", "en": "English"}
 
@@ -93,14 +92,6 @@ def language_column(lang: str) -> str:
 
 
 # --------------------------------------------------------------------------- XPath
-def xpath_number(value: float) -> str:
-    """A number as an XPath 1.0 literal: digits and a point, never an exponent."""
-    text = repr(float(value))
-    if "e" in text or "E" in text:
-        text = format(Decimal(text), "f")
-    return text[:-2] if text.endswith(".0") else text
-
-
 def _substantive(field: str, missing: tuple[int, ...]) -> str:
     """XPath: the field holds an answer that is not a non-substantive code (8, 9)."""
     parts = [f"{field} != ''"] + [f"{field} != '{code}'" for code in missing]
@@ -130,7 +121,7 @@ def gate_expressions(inst: Instrument, area: str) -> list[tuple[str, str]]:
         rows.append((total, " + ".join(f"if({answered[s]}, number(${{{s}}}), 0)" for s in stems)))
         # a mean needs one answer even where the rule asks for none (format-1 rules)
         test = (f"${{{n}}} >= {max(need, 1)} and ${{{total}}} div ${{{n}}} >= "
-                f"{xpath_number(rule.threshold)} - 0.000000001")
+                f"{plain_number(rule.threshold)} - 0.000000001")
     elif rule.kind == "count":
         rows.append((hits, " + ".join(
             f"if({answered[s]} and number(${{{s}}}) >= {rule.min_code}, 1, 0)" for s in stems)))
@@ -144,8 +135,8 @@ def gate_expressions(inst: Instrument, area: str) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- rows
 def number_constraint(q: BackgroundItem) -> str:
     """XPath constraint of a number question ('' when it has no bounds)."""
-    parts = ([f". >= {xpath_number(q.minimum)}"] if q.minimum is not None else []) + \
-            ([f". <= {xpath_number(q.maximum)}"] if q.maximum is not None else [])
+    parts = ([f". >= {plain_number(q.minimum)}"] if q.minimum is not None else []) + \
+            ([f". <= {plain_number(q.maximum)}"] if q.maximum is not None else [])
     return " and ".join(parts)
 
 
@@ -154,8 +145,8 @@ def constraint_message(q: BackgroundItem, language: str) -> str:
     ui = _ui(language)
     if q.kind == "text":
         return ui["length"].format(n=q.max_length)
-    low = "" if q.minimum is None else xpath_number(q.minimum)
-    high = "" if q.maximum is None else xpath_number(q.maximum)
+    low = "" if q.minimum is None else plain_number(q.minimum)
+    high = "" if q.maximum is None else plain_number(q.maximum)
     key = "range" if low and high else "at_least" if low else "at_most" if high else ""
     return ui[key].format(low=low, high=high, kind=ui["whole" if q.integer else "number"]) \
         if key else ""

@@ -18,7 +18,8 @@ from openpyxl import load_workbook
 from instrument.compile import Options, compile_instrument
 from instrument.gating import gate_matrix
 from instrument.loader import load_bank, load_profile
-from instrument.xlsform import xlsform, xpath_number
+from instrument.tables import plain_number
+from instrument.xlsform import xlsform
 
 pyxform = pytest.importorskip("pyxform.xls2xform", reason="pyxform is a test dependency")
 
@@ -195,8 +196,8 @@ def test_is_deterministic(pb_pair, workbook):
     assert xlsform(pb_pair) == workbook
 
 
-def test_xpath_numbers_have_no_exponent():
-    assert [xpath_number(x) for x in (3.5, 4.0, 1e-7, 1e16, 0.1)] == \
+def test_plain_numbers_have_no_exponent():
+    assert [plain_number(x) for x in (3.5, 4.0, 1e-7, 1e16, 0.1)] == \
         ["3.5", "4", "0.0000001", "10000000000000000", "0.1"]
 
 
