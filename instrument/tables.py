@@ -186,12 +186,29 @@ def entry_xlsx(instrument: Instrument) -> bytes:
                                                        width=300, height=120)
         ws.column_dimensions[get_column_letter(k)].width = widths.get(name, 9)
 
-    book = wb.create_sheet("codebook")
+    _codebook_sheet(wb.create_sheet("codebook"), instrument)
+
+    return save_workbook(wb)
+
+
+# codebook sheet: column widths (in Excel's character units; a Chinese character takes two)
+CODEBOOK_WIDTHS = {"variable": 13, "kind": 8, "area": 6, "area_name": 20, "group": 22,
+                   "group_name": 16, "practice_code": 14, "practice": 9, "practice_name": 26,
+                   "stage": 6, "stage_name": 12, "text": 60, "values": 45, "missing_values": 28,
+                   "instrument": 25}
+
+
+def _codebook_sheet(book, instrument: Instrument) -> None:
+    """The codebook as a sheet, header frozen, columns wide enough to read. Long texts are
+    not wrapped: without row heights (openpyxl cannot measure text) wrapped lines overlap
+    the next row in LibreOffice."""
+    from openpyxl.utils import get_column_letter
+
     for row in codebook_rows(instrument):
         book.append([neutralise(v) if isinstance(v, str) else v for v in row])
     book.freeze_panes = "B2"
-
-    return save_workbook(wb)
+    for k, name in enumerate(CODEBOOK_COLUMNS, start=1):
+        book.column_dimensions[get_column_letter(k)].width = CODEBOOK_WIDTHS[name]
 
 
 def entry_checks(instrument: Instrument) -> list[tuple[object, int, int]]:
