@@ -1,24 +1,85 @@
 """The instrument as an XLSForm workbook, for KoboToolbox and ODK.
 
 One workbook carries every language of the bank (``label::Chinese (zh)``
-columns). The first-tier gate becomes XPath ``calculate`` fields per area, the
-same rule as ``instrument.gating.achieved``: missing codes (9) never count, the
-mean rule compares ``sum >= threshold * answered``, the count rule counts stems
-marked ``min_code`` or higher. The M, C and I stems of an area sit in a group
-whose ``relevant`` is that gate, so ODK and Kobo skip them exactly as the HTML
-page does, and the exported data has blanks where the scorer expects them.
+columns). The order is the questionnaire's: the background questions (each with
+its own choice list, or a range or length ``constraint``), then area by area the
+gate-stage (S) stems, the gate, and the area's M, C and I stems. Practices and
+areas the profile declares not applicable have no rows; a note says which and why.
+
+The first-tier gate is XPath ``calculate`` fields per area, the exact twin of
+``instrument.gating.judge``: a stem counts as answered when it holds a
+substantive code (not blank, not 8 or 9); the area is *rated* only with at least
+``gating.required_answers`` answers, and then passes by the mean rule (the mean
+of the answers reaches the threshold) or the count rule (at least
+``gating.required_count`` stems marked ``min_code`` or higher). Each higher
+stage is a group whose ``relevant`` is that gate, so ODK and Kobo skip it exactly
+as the HTML page does and the export has blanks where the scorer expects them.
+
+Each stage is one screen (``field-list``; ``style: pages`` for Enketo), so the
+gate is applied when the respondent leaves the S screen: the higher stages never
+appear and vanish beside the S stems while they are being answered.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Mapping, Sequence
 
-from .gating import required_count
-from .model import Instrument
-from .tables import save_workbook
+from .gating import required_answers, required_count
+from .model import BackgroundItem, Instrument
+from .tables import plain_number, save_workbook
 
 LANGUAGE_NAMES = {"zh-TW": "Chinese", "en": "English"}
+
+# The form's own words; texts about the study come from the profile.
+UI: dict[str, dict[str, str]] = {
+    "zh-TW": {
+        "respondent_id": "受訪者編號",
+        "organisation": "機關／單位",
+        "background": "基本資料",
+        "duration": "填答約需 {low} 至 {high} 分鐘，視需回答的題數而定。",
+        "routing": "每個知識領域請先回答「{gate}」階段的題目；依您的回答，可能接著出現該領域"
+                   "其餘階段的題目。",
+        "not_asked": "下列作法不適用，因此不列入本問卷：{entries}。",
+        "whole_area": "{name}（整個領域）：{reason}",
+        "practice": "{code} {name}：{reason}",
+        "entry_sep": "；",
+        "stage_group": "{area}：{stage}",
+        "range": "請填 {low} 到 {high} 之間的{kind}。",
+        "at_least": "請填 {low} 以上的{kind}。",
+        "at_most": "請填 {high} 以下的{kind}。",
+        "whole": "整數",
+        "number": "數字",
+        "length": "最多 {n} 個字。",
+    },
+    "en": {
+        "respondent_id": "Respondent ID",
+        "organisation": "Organisation",
+        "background": "About you",
+        "duration": "It takes about {low} to {high} minutes, depending on how many statements "
+                    "you are asked.",
+        "routing": "In each knowledge area, answer the {gate} statements first; depending on "
+                   "your answers, the area's other stages may follow.",
+        "not_asked": "Not asked, because they do not apply here: {entries}.",
+        "whole_area": "{name} (the whole area): {reason}",
+        "practice": "{code} {name}: {reason}",
+        "entry_sep": "; ",
+        "stage_group": "{area}: {stage}",
+        "range": "Enter a {kind} from {low} to {high}.",
+        "at_least": "Enter a {kind} of at least {low}.",
+        "at_most": "Enter a {kind} of at most {high}.",
+        "whole": "whole number",
+        "number": "number",
+        "length": "At most {n} characters.",
+    },
+}
+
+
+def _ui(language: str) -> Mapping[str, str]:
+    """The form's wording in a language: exact, then by primary subtag, else English."""
+    prefix = language.split("-")[0]
+    return UI.get(language) or next((v for k, v in UI.items() if k.split("-")[0] == prefix),
+                                    UI["en"])
 
 
 def language_column(lang: str) -> str:
@@ -30,32 +91,194 @@ def language_column(lang: str) -> str:
     return f"{LANGUAGE_NAMES.get(lang, lang)} ({lang.split('-')[0]})"
 
 
+# --------------------------------------------------------------------------- XPath
 def _substantive(field: str, missing: tuple[int, ...]) -> str:
-    """XPath: the field holds an answer that is not a missing code."""
+    """XPath: the field holds an answer that is not a non-substantive code (8, 9)."""
     parts = [f"{field} != ''"] + [f"{field} != '{code}'" for code in missing]
     return " and ".join(parts)
 
 
+def gate_stems(inst: Instrument, area: str) -> list[str]:
+    return [i.id for i in inst.items_of_area(area) if i.stage == inst.gate_stage]
+
+
 def gate_expressions(inst: Instrument, area: str) -> list[tuple[str, str]]:
-    """(calculate name, XPath) rows for one area's gate; the last one is the gate (1/0)."""
-    stems = [i.id for i in inst.items_of_area(area) if i.stage == inst.gate_stage]
-    missing = inst.scale.missing
+    """(calculate name, XPath) rows for one area's gate; the last one is the gate (1/0).
+
+    ``gate_A_n`` counts the substantive answers; the gate needs at least
+    ``required_answers`` of them (the set is rated), and then the mean of the answers
+    (``gate_A_sum div gate_A_n``) at or above the threshold, or ``gate_A_hits`` (stems
+    marked ``min_code`` or higher) at least ``required_count``. The names are the ones
+    the Kobo adapter drops (``gate_A``, ``_sum``, ``_n``, ``_hits``).
+    """
+    stems = gate_stems(inst, area)
     rule = inst.rule
+    answered = {s: _substantive(f"${{{s}}}", inst.scale.missing) for s in stems}
+    n, total, hits = f"gate_{area}_n", f"gate_{area}_sum", f"gate_{area}_hits"
+    need = required_answers(rule, len(stems))
+    rows = [(n, " + ".join(f"if({answered[s]}, 1, 0)" for s in stems))]
     if rule.kind == "mean":
-        total = " + ".join(f"if({_substantive('${' + s + '}', missing)}, number(${{{s}}}), 0)"
-                           for s in stems)
-        count = " + ".join(f"if({_substantive('${' + s + '}', missing)}, 1, 0)" for s in stems)
-        return [
-            (f"gate_{area}_sum", total),
-            (f"gate_{area}_n", count),
-            (f"gate_{area}", f"if(${{gate_{area}_n}} > 0 and ${{gate_{area}_sum}} >= "
-                             f"{rule.threshold!r} * ${{gate_{area}_n}} - 0.000000001, 1, 0)"),
-        ]
-    hits = " + ".join(
-        f"if({_substantive('${' + s + '}', missing)} and number(${{{s}}}) >= {rule.min_code}, 1, 0)"
-        for s in stems)
-    return [(f"gate_{area}_hits", hits),
-            (f"gate_{area}", f"if(${{gate_{area}_hits}} >= {required_count(rule, len(stems))}, 1, 0)")]
+        rows.append((total, " + ".join(f"if({answered[s]}, number(${{{s}}}), 0)" for s in stems)))
+        # a mean needs one answer even where the rule asks for none (format-1 rules)
+        test = (f"${{{n}}} >= {max(need, 1)} and ${{{total}}} div ${{{n}}} >= "
+                f"{plain_number(rule.threshold)} - 0.000000001")
+    elif rule.kind == "count":
+        rows.append((hits, " + ".join(
+            f"if({answered[s]} and number(${{{s}}}) >= {rule.min_code}, 1, 0)" for s in stems)))
+        rated = f"${{{n}}} >= {need} and " if need else ""
+        test = f"{rated}${{{hits}}} >= {required_count(rule, len(stems))}"
+    else:
+        raise ValueError(f"unknown rule kind {rule.kind!r}")
+    return [*rows, (f"gate_{area}", f"if({test}, 1, 0)")]
+
+
+# --------------------------------------------------------------------------- rows
+def number_constraint(q: BackgroundItem) -> str:
+    """XPath constraint of a number question ('' when it has no bounds)."""
+    parts = ([f". >= {plain_number(q.minimum)}"] if q.minimum is not None else []) + \
+            ([f". <= {plain_number(q.maximum)}"] if q.maximum is not None else [])
+    return " and ".join(parts)
+
+
+def constraint_message(q: BackgroundItem, language: str) -> str:
+    """What the form says when a background answer is out of range or too long."""
+    ui = _ui(language)
+    if q.kind == "text":
+        return ui["length"].format(n=q.max_length)
+    low = "" if q.minimum is None else plain_number(q.minimum)
+    high = "" if q.maximum is None else plain_number(q.maximum)
+    key = "range" if low and high else "at_least" if low else "at_most" if high else ""
+    return ui[key].format(low=low, high=high, kind=ui["whole" if q.integer else "number"]) \
+        if key else ""
+
+
+def not_asked_text(inst: Instrument) -> str:
+    """One line: the areas and practices not asked, each with the profile's reason."""
+    ui = _ui(inst.language)
+    whole = [a for a in inst.areas if not a.applicable and a.reason]
+    covered = {a.id for a in whole}
+    entries = [ui["whole_area"].format(name=a.name, reason=_clause(a.reason)) for a in whole]
+    entries += [ui["practice"].format(code=p.code, name=p.name, reason=_clause(p.reason))
+                for p in inst.not_applicable if p.area not in covered]
+    return ui["not_asked"].format(entries=ui["entry_sep"].join(entries)) if entries else ""
+
+
+def _clause(reason: str) -> str:
+    """A reason without its closing full stop, to stand in a list of reasons."""
+    return reason.strip().rstrip("。.")
+
+
+def _hint(practice) -> str:
+    return f"{practice.glossary}\n{practice.note}" if practice.note else practice.glossary
+
+
+class _Survey:
+    """The survey sheet: one method per kind of row, every language side by side."""
+
+    def __init__(self, sheet, instruments: Sequence[Instrument]):
+        self.sheet, self.insts = sheet, list(instruments)
+        langs = [language_column(i.language) for i in self.insts]
+        per_lang = [f"{column}::{lang}" for column in ("label", "hint", "constraint_message")
+                    for lang in langs]
+        self.columns = ["type", "name", *per_lang, "required", "relevant", "calculation",
+                        "constraint", "appearance"]
+        sheet.append(self.columns)
+
+    def row(self, type_: str, name: str, labels: Sequence[str] = (), hints: Sequence[str] = (),
+            messages: Sequence[str] = (), **cells: str) -> None:
+        blank = [""] * len(self.insts)
+        per_lang = [*(labels or blank), *(hints or blank), *(messages or blank)]
+        fixed = [cells.pop(c, "") for c in self.columns[2 + len(per_lang):]]
+        assert not cells, f"unknown survey columns {sorted(cells)}"
+        self.sheet.append([type_, name, *per_lang, *fixed])
+
+    def each(self, text) -> list[str]:
+        """A text per language, from a function of one language's instrument."""
+        return [text(i) for i in self.insts]
+
+
+def _intro(survey: _Survey) -> None:
+    first = survey.insts[0]
+    gate = {i.language: next(s.name for s in i.stages if s.id == i.gate_stage)
+            for i in survey.insts}
+    survey.row("note", "preamble", survey.each(lambda i: i.texts["preamble"]),
+               survey.each(lambda i: i.texts["confidentiality"]))
+    survey.row("note", "instructions", survey.each(lambda i: i.texts["instructions"]),
+               survey.each(lambda i: "\n".join([
+                   _ui(i.language)["routing"].format(gate=gate[i.language]),
+                   _ui(i.language)["duration"].format(low=i.minutes()[0], high=i.minutes()[1])])))
+    if not_asked_text(first):
+        survey.row("note", "not_asked", survey.each(not_asked_text))
+    survey.row("text", "respondent_id", survey.each(_respondent_label), required="yes")
+    survey.row("text", "organisation", survey.each(_organisation_label))
+    survey.row("calculate", "instrument", calculation=f"'{first.id}'")
+    survey.row("calculate", "wave", calculation="''")
+
+
+def _background(survey: _Survey) -> None:
+    first = survey.insts[0]
+    if not first.background:
+        return
+    survey.row("begin_group", "background",
+               survey.each(lambda i: _ui(i.language)["background"]), appearance="field-list")
+    for k, q in enumerate(first.background):
+        labels = survey.each(lambda i: i.background[k].label)
+        hints = survey.each(lambda i: i.background[k].hint)
+        if q.kind == "single":
+            survey.row(f"select_one {q.id}", q.id, labels, hints)
+            continue
+        number = q.kind == "number"
+        constraint = number_constraint(q) if number else f"string-length(.) <= {q.max_length}"
+        survey.row(("integer" if q.integer else "decimal") if number else "text", q.id, labels,
+                   hints, survey.each(lambda i: constraint_message(q, i.language))
+                   if constraint else (), constraint=constraint)
+    survey.row("end_group", "")
+
+
+def _area(survey: _Survey, area: str) -> None:
+    """One area: its S screen, the gate, then a screen per higher stage (relevant: the gate)."""
+    first = survey.insts[0]
+
+    def area_name(i: Instrument) -> str:
+        return next(a.name for a in i.areas if a.id == area)
+
+    def stage_name(i: Instrument, stage: str) -> str:
+        return next(s.name for s in i.stages if s.id == stage)
+
+    survey.row("begin_group", f"area_{area}", survey.each(area_name))
+    for stage in first.stage_ids:
+        gate = stage == first.gate_stage
+        survey.row("begin_group", f"{area}_{stage}",
+                   survey.each(lambda i: _ui(i.language)["stage_group"].format(
+                       area=area_name(i), stage=stage_name(i, stage))),
+                   relevant="" if gate else f"${{gate_{area}}} = 1", appearance="field-list")
+        for item in first.items_of_area(area):
+            if item.stage != stage:
+                continue
+            practice = survey.each(lambda i: i.practice(item.practice))
+            labels = [f"{p.code} {p.name} [{item.id}]: {i.item(item.id).text}"
+                      for p, i in zip(practice, survey.insts)]
+            survey.row(f"select_one {first.scale.id}", item.id, labels,
+                       [_hint(p) for p in practice] if gate else ())
+        survey.row("end_group", "")
+        if gate:
+            for name, expr in gate_expressions(first, area):
+                survey.row("calculate", name, calculation=expr)
+    survey.row("end_group", "")
+
+
+def _choices(sheet, instruments: Sequence[Instrument]) -> None:
+    """The scale's list (every code, 8 and 9 last as the bank orders them), then one list
+    per single-choice background question, named after the question."""
+    first = instruments[0]
+    sheet.append(["list_name", "name",
+                  *[f"label::{language_column(i.language)}" for i in instruments]])
+    for k, code in enumerate(first.scale.codes):
+        sheet.append([first.scale.id, str(code.code), *[i.scale.codes[k].label for i in instruments]])
+    for q_index, q in enumerate(first.background):
+        for k, choice in enumerate(q.choices):
+            sheet.append([q.id, str(choice.code),
+                          *[i.background[q_index].choices[k].label for i in instruments]])
 
 
 def form_id(inst: Instrument) -> str:
@@ -68,75 +291,29 @@ def xlsform(instruments: Sequence[Instrument]) -> bytes:
 
     first = instruments[0]
     assert all(i.id == first.id and i.profile_id == first.profile_id for i in instruments)
-    langs = [language_column(i.language) for i in instruments]
-    by_lang = list(instruments)
-    scale_list = first.scale.id
 
     wb = Workbook()
-    survey = wb.active
-    survey.title = "survey"
-    columns = ["type", "name", *[f"label::{lang}" for lang in langs],
-               *[f"hint::{lang}" for lang in langs], "required", "relevant", "calculation",
-               "appearance"]
-    survey.append(columns)
+    wb.active.title = "survey"
+    survey = _Survey(wb.active, instruments)
+    _intro(survey)
+    _background(survey)
+    for area in first.asked_areas:
+        _area(survey, area.id)
+    survey.row("note", "thanks", survey.each(lambda i: i.texts["thanks"]))
 
-    def row(type_: str, name: str, labels: Sequence[str] = (), hints: Sequence[str] = (),
-            required: str = "", relevant: str = "", calculation: str = "",
-            appearance: str = "") -> None:
-        labels = list(labels) or [""] * len(langs)
-        hints = list(hints) or [""] * len(langs)
-        survey.append([type_, name, *labels, *hints, required, relevant, calculation, appearance])
-
-    row("note", "preamble", [i.texts["preamble"] for i in by_lang],
-        [i.texts["confidentiality"] for i in by_lang])
-    row("note", "instructions", [i.texts["instructions"] for i in by_lang])
-    row("text", "respondent_id", [_respondent_label(i) for i in by_lang], required="yes")
-    row("text", "organisation", [_organisation_label(i) for i in by_lang])
-    row("calculate", "instrument", calculation=f"'{first.id}'")
-    row("calculate", "wave", calculation="''")
-
-    for a_index, area in enumerate(first.areas):
-        row("begin_group", f"area_{area.id}", [i.areas[a_index].name for i in by_lang],
-            appearance="field-list")
-        for stage in first.stages:
-            higher = stage.id != first.gate_stage
-            if higher:
-                row("begin_group", f"{area.id}_{stage.id}",
-                    [f"{i.areas[a_index].name}: {next(s.name for s in i.stages if s.id == stage.id)}"
-                     for i in by_lang],
-                    relevant=f"${{gate_{area.id}}} = 1")
-            for item in first.items_of_area(area.id):
-                if item.stage != stage.id:
-                    continue
-                texts = [i.item(item.id) for i in by_lang]
-                practice = [next(p for p in i.practices if p.id == item.practice) for i in by_lang]
-                labels = [f"{p.code} {p.name} [{item.id}]: {t.text}" for p, t in zip(practice, texts)]
-                hints = [p.glossary for p in practice] if not higher else []
-                row(f"select_one {scale_list}", item.id, labels, hints)
-            if higher:
-                row("end_group", "")
-            else:
-                for name, expr in gate_expressions(first, area.id):
-                    row("calculate", name, calculation=expr)
-        row("end_group", "")
-    row("note", "thanks", [i.texts["thanks"] for i in by_lang])
-
-    choices = wb.create_sheet("choices")
-    choices.append(["list_name", "name", *[f"label::{lang}" for lang in langs]])
-    for k, code in enumerate(first.scale.codes):
-        choices.append([scale_list, str(code.code), *[i.scale.codes[k].label for i in by_lang]])
+    _choices(wb.create_sheet("choices"), instruments)
 
     settings = wb.create_sheet("settings")
-    settings.append(["form_title", "form_id", "version", "default_language"])
+    settings.append(["form_title", "form_id", "version", "default_language", "style"])
     settings.append([first.texts["title"], form_id(first), first.bank_version.replace(".", ""),
-                     langs[0]])
+                     language_column(first.language), "pages"])
 
     return save_workbook(wb)
 
 
 def _respondent_label(inst: Instrument) -> str:
-    return "受訪者編號" if inst.language.startswith("zh") else "Respondent ID"
+    return _ui(inst.language)["respondent_id"]
 
 
 def _organisation_label(inst: Instrument) -> str:
-    return "機關／單位" if inst.language.startswith("zh") else "Organisation"
+    return _ui(inst.language)["organisation"]

@@ -6,10 +6,13 @@ import csv
 import io
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,6 +27,7 @@ from instrument.compile import Options, compile_instrument
 from instrument.errors import InstrumentError
 from instrument.loader import load_profile
 from instrument.manifest import load_manifest
+from instrument.model import Instrument
 
 FAST = ["--format", "codebook", "--format", "entry"]
 
@@ -59,24 +63,74 @@ def test_manifest_round_trips(built, instruments):
     loaded = load_manifest(built / "pb-zh-TW" / "manifest.json")
     assert loaded == inst
     data = json.loads((built / "pb-zh-TW" / "manifest.json").read_text(encoding="utf-8"))
-    assert data["id"] == inst.id and data["id"].startswith("pmbok6-1.0.0-")
-    assert data["bank"] == {"id": "pmbok6", "version": "1.0.0", "title": inst.bank_title}
+    assert data["format"] == 2
+    assert data["id"] == inst.id and data["id"].startswith("pmbok6-1.1.0-")
+    assert data["bank"] == {"id": "pmbok6", "version": "1.1.0", "title": inst.bank_title}
     assert data["profile"]["id"] == "pb" and data["language"] == "zh-TW"
     assert [i["id"] for i in data["items"]] == list(inst.item_ids)
+    assert [q["id"] for q in data["background"]] == list(inst.background_ids)
     assert data["rule"]["kind"] == "mean" and data["rule"]["threshold"] == 3.5
+    assert data["rule"]["min_answered"] == 0.5
+    assert [(c["code"], c["missing"]) for c in data["scale"]["codes"]][-2:] == \
+        [(8, "not_applicable"), (9, "dont_know")]
     assert data["gate_stage"] == "S"
     assert len(data["content_hash"]) == 64
 
 
+@pytest.mark.parametrize("options", [Options(), Options(rule="count"), Options(scale="yesno"),
+                                     Options(threshold=4), Options(stages=("S", "M"))])
+def test_every_manifest_round_trips(bank, options):
+    for profile in PROFILES:
+        for lang in LANGS:
+            inst = compile_instrument(bank, load_profile(profile, bank), lang, options)
+            assert Instrument.from_manifest(inst.to_manifest()) == inst
+            assert Instrument.from_manifest(json.loads(tables.manifest_json(inst))) == inst
+
+
+def test_the_manifest_records_what_is_not_asked(built):
+    data = json.loads((built / "smartcity-en" / "manifest.json").read_text(encoding="utf-8"))
+    skipped = {p["id"]: p["reason"] for p in data["practices"] if not p["applicable"]}
+    assert sorted(skipped) == ["COS03", "COS04", "PRO01", "PRO02", "PRO03"]
+    assert skipped["COS03"].startswith("Pilots are funded by the vendors")
+    pro = next(a for a in data["areas"] if a["id"] == "PRO")
+    assert pro["applicable"] is False and pro["reason"].startswith("The office is a contracted")
+    assert not [i for i in data["items"] if i["practice"] in skipped]
+
+
+@pytest.mark.parametrize("name", ["manifest-pb-zh-TW.json", "manifest-smartcity-en.json"])
+def test_format_1_manifests_load_keep_their_ids_and_render(name):
+    """Manifests saved by 1.0.0 (tests/data/legacy-1.0.0): same id, no minimum of answers,
+    9 as don't-know, and the data-entry header of the answers saved with them."""
+    path = ROOT / "tests" / "data" / "legacy-1.0.0" / name
+    data = json.loads(path.read_text(encoding="utf-8"))
+    inst = load_manifest(path)
+    assert data["format"] == 1 and inst.manifest_format == 1
+    assert inst.id == data["id"] and inst.id.startswith("pmbok6-1.0.0-")
+    assert inst.rule.min_answered is None and inst.background == ()
+    assert inst.scale.missing == (9,) and inst.scale.dont_know == (9,)
+    again = Instrument.from_manifest(inst.to_manifest())
+    assert again.id == inst.id and again == replace(inst, manifest_format=2)
+    answers = (path.parent / ("pb.csv" if "pb" in name else "smartcity.csv")).read_bytes()
+    assert tables.entry_csv(inst).decode("utf-8-sig").splitlines()[0] == \
+        answers.decode("utf-8-sig").splitlines()[0]
+    assert b"MISSING VALUES INT01_S TO STK04_I (9)." in tables.spss_syntax(inst)
+    assert tables.codebook_rows(inst)[1][13] == "9=dont_know"
+    tables.entry_xlsx(inst)
+
+
 def test_instrument_id_depends_on_layout_not_wording(bank, instruments):
-    ids = {inst.id for inst in instruments.values()}
-    assert len(ids) == 1, "profiles and languages share the data layout"
+    ids = {key: inst.id for key, inst in instruments.items()}
+    shared = {ids[(p, lang)] for p in ("generic", "pb") for lang in LANGS}
+    assert len(shared) == 1, "profiles that ask the same items share the data layout"
+    smartcity = {ids[("smartcity", lang)] for lang in LANGS}
+    assert len(smartcity) == 1 and smartcity != shared, "fewer items asked: another layout"
+    assert len({inst.family for inst in instruments.values()}) == 1
     assert len({inst.content_hash for inst in instruments.values()}) == 6
     generic = load_profile("generic", bank)
-    assert compile_instrument(bank, generic, "en", Options(scale="yesno")).id not in ids
-    assert compile_instrument(bank, generic, "en", Options(rule="count")).id not in ids
-    assert compile_instrument(bank, generic, "en", Options(threshold=4)).id not in ids
-    assert compile_instrument(bank, generic, "en", Options(stages=("S", "M"))).id not in ids
+    assert compile_instrument(bank, generic, "en", Options(scale="yesno")).id not in shared
+    assert compile_instrument(bank, generic, "en", Options(rule="count")).id not in shared
+    assert compile_instrument(bank, generic, "en", Options(threshold=4)).id not in shared
+    assert compile_instrument(bank, generic, "en", Options(stages=("S", "M"))).id not in shared
 
 
 def test_golden_codebooks(built, update_golden):
@@ -85,38 +139,218 @@ def test_golden_codebooks(built, update_golden):
         check_golden(GOLDEN / "codebook" / f"{folder.name}.csv", text, update_golden)
 
 
-def test_codebook_rows(built, instruments):
-    text = (built / "pb-zh-TW" / "codebook.csv").read_bytes()
+def _codebook(built, folder: str) -> list[dict[str, str]]:
+    text = (built / folder / "codebook.csv").read_bytes()
     assert text.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
-    assert [r["variable"] for r in rows] == list(instruments[("pb", "zh-TW")].item_ids)
-    first = rows[0]
+    return list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
+
+
+def test_codebook_rows(built, instruments):
+    inst = instruments[("pb", "zh-TW")]
+    rows = _codebook(built, "pb-zh-TW")
+    assert [r["variable"] for r in rows] == [*inst.background_ids, *inst.item_ids]
+    assert [r["kind"] for r in rows[:6]] == ["single", "single", "number", "number", "single",
+                                            "single"]
+    assert {r["kind"] for r in rows[6:]} == {"item"}
+    unit, years = rows[0], rows[2]
+    assert unit["text"] == "您服務的單位類型"
+    assert unit["values"] == "1=局處（含所屬工程處、管理處）; 2=區公所; 3=學校; 4=其他"
+    assert years["values"] == "0–50 (whole numbers)" and years["missing_values"] == ""
+    first = rows[6]
+    assert first["variable"] == "INT01_S"
     assert first["area_name"] == "專案整合管理" and first["group_name"] == "起始過程組"
     assert first["practice_name"] == "發展錄案章程" and first["stage_name"] == "標準化"
-    assert first["values"].startswith("1=非常不同意; 2=不同意") and first["missing_values"] == "9"
+    assert first["values"].startswith("1=非常不同意; 2=不同意")
+    assert first["values"].endswith("8=本主責機關無此作法 (missing: not applicable); "
+                                    "9=不清楚 (missing: don't know)")
+    assert first["missing_values"] == "8=not_applicable; 9=dont_know"
+
+
+def test_codebook_leaves_out_what_is_not_asked(built, instruments):
+    rows = _codebook(built, "smartcity-en")
+    assert [r["variable"] for r in rows if r["kind"] == "item"] == \
+        list(instruments[("smartcity", "en")].item_ids)
+    assert not [r for r in rows if r["practice"] in ("COS03", "COS04") or r["area"] == "PRO"]
+    assert rows[0]["values"] == "1=Smart governance team; 2=Programme monitoring team; 3=Other team"
 
 
 def test_data_entry_templates(built, instruments):
     inst = instruments[("generic", "en")]
     header = (built / "generic-en" / "data-entry.csv").read_bytes().decode("utf-8-sig")
-    assert header == ",".join(tables.header(inst)) + "\r\n"
+    assert header == ",".join(inst.columns) + "\r\n"
 
     wb = load_workbook(built / "generic-en" / "data-entry.xlsx")
     ws = wb["data"]
-    assert [c.value for c in ws[1]] == tables.header(inst)
+    assert [c.value for c in ws[1]] == list(inst.columns)
     assert ws.freeze_panes == "C2"
-    assert ws.cell(row=1, column=5).comment.text == inst.items[0].text
-    (validation,) = ws.data_validations.dataValidation
-    assert validation.formula1 == '"1,2,3,4,5,9"'
-    assert str(validation.sqref) == f"E2:{ws.cell(row=1, column=len(tables.header(inst))).column_letter}501"
-    assert [c.value for c in wb["codebook"][1]][:3] == ["variable", "area", "area_name"]
+    first_item = len(inst.columns) - len(inst.items) + 1
+    assert ws.cell(row=1, column=first_item).comment.text == inst.items[0].text
+    assert ws.cell(row=1, column=5).comment.text == \
+        "The kind of unit you work in: 1=Central or local government agency; 2=Public " \
+        "enterprise or public body; 3=Private organisation under contract to government; 4=Other"
+    assert [c.value for c in wb["codebook"][1]][:3] == ["variable", "kind", "area"]
+    assert [r[0] for r in wb["codebook"].iter_rows(min_row=2, values_only=True)] == \
+        [*inst.background_ids, *inst.item_ids]
 
 
-def test_spss_syntax(built):
+def _validations(path: Path) -> dict[str, tuple]:
+    """Column name -> (type, operator, formula1, formula2, error) read back with openpyxl."""
+    ws = load_workbook(path)["data"]
+    names = [c.value for c in ws[1]]
+    out = {}
+    for dv in ws.data_validations.dataValidation:
+        (cells,) = str(dv.sqref).split()
+        first, last = cells.split(":")
+        assert first.endswith("2") and last.endswith("501"), cells
+        for k in range(ws[first].column, ws[last].column + 1):
+            assert names[k - 1] not in out, f"two checks on {names[k - 1]}"
+            out[names[k - 1]] = (dv.type, dv.operator, dv.formula1, dv.formula2, dv.error,
+                                 dv.allow_blank, dv.showErrorMessage)
+    return out
+
+
+def test_data_entry_workbook_checks_every_column(built, instruments):
+    inst = instruments[("pb", "zh-TW")]
+    checks = _validations(built / "pb-zh-TW" / "data-entry.xlsx")
+    assert set(checks) == set(inst.columns) - {"respondent_id", "organisation"}
+    assert all(c[5] and c[6] for c in checks.values()), "blank allowed, errors shown"
+    assert checks["instrument"][:3] == ("list", None, f'"{inst.id}"')
+    assert checks["wave"][:3] == ("list", None, '"1,2"')
+    assert checks["BG_UNIT"][:3] == ("list", None, '"1,2,3,4"')
+    assert checks["BG_YEARS"][:4] == ("whole", "between", "0", "50")
+    assert checks["BG_YEARS"][4] == "BG_YEARS: 0–50 (whole numbers), or leave blank."
+    assert checks["BG_CASES"][:4] == ("whole", "between", "0", "999")
+    for item in inst.item_ids:
+        assert checks[item][:3] == ("list", None, '"1,2,3,4,5,8,9"')
+    assert checks["INT01_S"][4] == ("Enter one of 1,2,3,4,5,8,9 (1–5, 8 = 本主責機關無此作法, "
+                                    "9 = 不清楚), or leave blank.")
+    smartcity = _validations(built / "smartcity-en" / "data-entry.xlsx")
+    assert checks["BG_UNIT"] != smartcity["BG_UNIT"][:3] and smartcity["BG_UNIT"][2] == '"1,2,3"'
+    assert "PRO01_S" not in smartcity and "COS03_S" not in smartcity
+
+
+def test_background_checks_of_every_kind():
+    """Text and decimal questions, and numbers bounded on one side or none."""
+    from instrument.model import BackgroundItem
+
+    def check(q):
+        dv = tables._question_check(q)
+        return dv.type, dv.operator, dv.formula1, dv.formula2
+
+    assert check(BackgroundItem("T", "text", "t", max_length=80)) == \
+        ("textLength", "lessThanOrEqual", "80", None)
+    assert check(BackgroundItem("D", "number", "d", minimum=0.5, maximum=2.5, integer=False)) == \
+        ("decimal", "between", "0.5", "2.5")
+    assert check(BackgroundItem("N", "number", "n", minimum=1)) == \
+        ("whole", "greaterThanOrEqual", "1", None)
+    assert check(BackgroundItem("N", "number", "n", maximum=1e6)) == \
+        ("whole", "lessThanOrEqual", "1000000", None)
+    assert check(BackgroundItem("N", "number", "n"))[2:] == \
+        ("-1000000000000000", "1000000000000000")
+
+
+def test_data_entry_workbook_opens_in_libreoffice(built, tmp_path):
+    """LibreOffice (a second reader besides openpyxl) converts the workbook without error,
+    keeping the header and the codebook sheet."""
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        pytest.skip("LibreOffice is not installed (Debian: apt-get install libreoffice-calc)")
+    source = built / "pb-zh-TW" / "data-entry.xlsx"
+    result = subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                             "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,"
+                             "true,false,false,false,-1", "--outdir", str(tmp_path), str(source)],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    sheets = {p.name: p.read_text(encoding="utf-8") for p in tmp_path.glob("*.csv")}
+    assert sorted(sheets) == ["data-entry-codebook.csv", "data-entry-data.csv"]
+    header = (built / "pb-zh-TW" / "data-entry.csv").read_bytes().decode("utf-8-sig")
+    assert sheets["data-entry-data.csv"].splitlines()[0] == header.rstrip("\r\n")
+    assert "發展錄案章程" in sheets["data-entry-codebook.csv"]
+
+
+def _sps_commands(sps: str) -> list[str]:
+    """The syntax file's commands, each ending at a '.' at the end of a line."""
+    commands, current = [], []
+    for line in sps.splitlines():
+        if line.startswith("*") and not current:
+            continue
+        current.append(line)
+        if line.endswith("."):
+            commands.append("\n".join(current))
+            current = []
+    assert not current, f"unterminated command: {current}"
+    return commands
+
+
+def test_spss_syntax(built, instruments):
+    inst = instruments[("pb", "zh-TW")]
     sps = (built / "pb-zh-TW" / "labels.sps").read_text(encoding="utf-8")
-    assert "VARIABLE LABELS\n  INT01_S 'INT01_S 本主責機關每個錄案" in sps
+    assert "VARIABLE LABELS\n  BG_UNIT '您服務的單位類型'\n" in sps
+    assert "\n  INT01_S 'INT01_S 本主責機關每個錄案" in sps
+    assert "VALUE LABELS BG_UNIT\n  1 '局處（含所屬工程處、管理處）'\n  2 '區公所'" in sps
+    assert "VALUE LABELS BG_YEARS" not in sps  # numbers have no value labels
     assert "VALUE LABELS INT01_S TO STK04_I\n  1 '非常不同意'" in sps
-    assert "MISSING VALUES INT01_S TO STK04_I (9)." in sps
+    assert "\n  8 '本主責機關無此作法'\n  9 '不清楚'." in sps
+    assert "MISSING VALUES INT01_S TO STK04_I (8, 9)." in sps
+    header = set((built / "pb-zh-TW" / "data-entry.csv").read_bytes().decode("utf-8-sig")
+                 .strip().split(","))
+    for command in _sps_commands(sps):
+        assert command.count("'") % 2 == 0, command
+        unquoted = re.sub(r"'(?:[^']|'')*'", "", command)
+        names = re.findall(r"\b[A-Z]{2,3}\d\d_[SMCI]\b|\bBG_[A-Z]+\b", unquoted)
+        assert set(names) <= header, set(names) - header
+        assert command.split()[0] in ("VARIABLE", "VALUE", "MISSING", "EXECUTE.")
+    named = set(re.findall(r"^  ([A-Za-z]\w*) '", sps, flags=re.M))
+    assert named == set(inst.background_ids) | set(inst.item_ids)
+
+
+def test_spss_labels_fit_spss_limits(bank):
+    """Variable labels up to 256 bytes, value labels up to 120 (UTF-8: 3 bytes a character)."""
+    from instrument.model import Label
+
+    inst = compile_instrument(bank, load_profile("pb", bank), "zh-TW")
+    long = replace(inst.background[0], label="單" * 200,
+                   choices=(Label(1, "選" * 100 + "'"),))
+    sps = tables.spss_syntax(replace(inst, background=(long,))).decode("utf-8")
+    variable = re.search(r"^  BG_UNIT '(.*)'$", sps, flags=re.M).group(1)
+    value = re.search(r"^  1 '(.*)'\.?$", sps, flags=re.M).group(1)
+    assert variable == "單" * 85 and len(variable.encode()) == 255
+    assert value == "選" * 40
+
+
+def test_spss_syntax_runs_in_pspp(built, instruments, tmp_path):
+    """GNU PSPP reads the CSV and runs labels.sps without an error or warning; the
+    dictionary then has the labels and the missing values."""
+    pspp = shutil.which("pspp")
+    if pspp is None:
+        pytest.skip("GNU PSPP is not installed (Debian: apt-get install pspp)")
+    inst = instruments[("pb", "zh-TW")]
+    folder = built / "pb-zh-TW"
+    data = tmp_path / "returns.csv"
+    row = ["R1", "機關", inst.id, "", *[{"single": "2", "number": "12", "text": "他"}[q.kind]
+                                       for q in inst.background],
+           *["4", "9", "8"] * (len(inst.items) // 3) + ["5"] * (len(inst.items) % 3)]
+    data.write_bytes((folder / "data-entry.csv").read_bytes() + tables.csv_bytes([row], bom=False))
+    formats = {**{q.id: "F8.2" if q.kind == "number" else "A200" if q.kind == "text" else "F2"
+                  for q in inst.background}, **dict.fromkeys(inst.item_ids, "F1")}
+    variables = " ".join(f"{c} {formats.get(c, 'A64')}" for c in inst.columns)
+    script = tmp_path / "run.sps"
+    script.write_text(
+        f"GET DATA /TYPE=TXT /FILE='{data}' /ENCODING='UTF-8' /ARRANGEMENT=DELIMITED\n"
+        f"  /FIRSTCASE=2 /DELIMITERS=',' /QUALIFIER='\"' /VARIABLES={variables}.\n"
+        f"INSERT FILE='{folder / 'labels.sps'}' SYNTAX=BATCH.\n"
+        "DISPLAY DICTIONARY /VARIABLES=BG_UNIT BG_YEARS INT01_S STK04_I.\n", encoding="utf-8")
+    result = subprocess.run([pspp, "-O", "format=txt", "-o", str(tmp_path / "out.txt"),
+                             str(script)], capture_output=True, text=True, timeout=120)
+    out = (tmp_path / "out.txt").read_text(encoding="utf-8")
+    assert result.returncode == 0, result.stdout + result.stderr + out
+    assert "error" not in out.lower() and "warning" not in out.lower(), out
+    assert "您服務的單位類型" in out and "區公所" in out
+    assert "INT01_S 本主責機關每個錄案" in out and "本主責機關無此作法" in out
+    for item in ("INT01_S", "STK04_I"):  # the table of missing values
+        assert re.search(rf"^\|{item} *\|8; 9 *\|$", out, flags=re.M), out
+    assert re.search(r"^\|BG_UNIT *\| *\|$", out, flags=re.M), out
+    assert "8[a]|本主責機關無此作法" in out  # a: user-missing value
 
 
 def test_formula_injection_is_neutralised():
@@ -217,8 +451,9 @@ def test_authoring_guide_example(tmp_path):
     result = CliRunner().invoke(cli, ["build", "--profile", str(example), "--lang", "zh-TW",
                                       "--format", "codebook", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(
-        (tmp_path / "pmbok6" / "district-zh-TW" / "codebook.csv").read_bytes().decode("utf-8-sig"))))
+    rows = [r for r in csv.DictReader(io.StringIO(
+        (tmp_path / "pmbok6" / "district-zh-TW" / "codebook.csv").read_bytes().decode("utf-8-sig")))
+        if r["kind"] == "item"]
     assert rows[0]["text"].startswith("本區公所每個計畫都依同一套書面程序撰寫章程")
     assert any("專案管理" in r["practice_name"] for r in rows)  # terms of art untouched
 
