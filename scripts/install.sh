@@ -38,7 +38,9 @@ venv_ok() { [ -x .venv/bin/python ] && .venv/bin/python -c 'import sys, pip' >/d
 
 debs=(fonts-arphic-uming)            # AR PL UMing TW: TrueType CJK font embedded in PDFs
 # browser tests; pdftoppm/pdffonts; an OpenType/CFF font the font finder must pass over
-[ $want_test = 1 ] && debs+=(chromium poppler-utils fonts-cantarell)
+# tests: Chromium (pages), poppler (PDF text, pages as PNG), a CFF font (the font finder's
+# skip), GNU PSPP (runs labels.sps) and LibreOffice Calc (opens data-entry.xlsx)
+[ $want_test = 1 ] && debs+=(chromium poppler-utils fonts-cantarell pspp libreoffice-calc-nogui)
 # Debian splits venv's ensurepip into python3.X-venv; only ask for it when a venv
 # cannot be made without it.
 if ! venv_ok && ! "$PY" -c 'import ensurepip' >/dev/null 2>&1; then

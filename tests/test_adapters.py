@@ -541,11 +541,16 @@ KOBO_META_AFTER = ["_id", "_uuid", "_submission_time", "_validation_status", "_n
 
 
 def _respondents(inst, n: int, seed: int) -> list[dict[str, str]]:
-    """Synthetic answers that obey the gate: higher stems only where the area is open."""
+    """Synthetic answers that obey the gate: higher stems only where the area is open;
+    background answers from each question's choices or range (some left blank)."""
     rng = random.Random(seed)
     codes = [str(c) for c in inst.scale.all_codes]
     people = []
     for k in range(n):
+        about = {q.id: "" if rng.random() < 0.2 else
+                 (str(rng.choice(q.choices).code) if q.kind == "single" else
+                  str(rng.randint(int(q.minimum or 0), int(q.maximum or 9))))
+                 for q in inst.background}
         tier1 = {i.id: rng.choice(codes + [""]) for i in inst.items if i.stage == inst.gate_stage}
         gate = open_areas(inst, {i: int(v) if v else None for i, v in tier1.items()})
         answers = {}
@@ -556,7 +561,7 @@ def _respondents(inst, n: int, seed: int) -> list[dict[str, str]]:
                 answers[item.id] = rng.choice(codes) if gate[item.area] else ""
         people.append({"respondent_id": f"P{k + 1:03d}",
                        "organisation": rng.choice(["臺北市政府", "新北市政府", "桃園市政府"]),
-                       **answers, "_gate": gate})
+                       **about, **answers, "_gate": gate})
     return people
 
 
@@ -566,8 +571,9 @@ def _kobo_export(pb_pair, people, *, labels: str | None) -> list[list[str]]:
     inst = pb_pair[0]
     fields = _xlsform_fields(xlsform(pb_pair))
     lang_col = {"zh-TW": "Chinese (zh)", "en": "English (en)"}
-    label_of = ({c.code: c.label for c in next(i for i in pb_pair if i.language == labels).scale.codes}
-                if labels else {})
+    in_lang = next((i for i in pb_pair if i.language == labels), inst)
+    label_of = {c.code: c.label for c in in_lang.scale.codes} if labels else {}
+    choice_of = {q.id: {c.code: c.label for c in q.choices} for q in in_lang.background}
     head = [*KOBO_META_BEFORE]
     for type_, path, label_path in fields:
         head.append(label_path[lang_col[labels]] if labels and type_ != "calculate" else path)
@@ -585,7 +591,8 @@ def _kobo_export(pb_pair, people, *, labels: str | None) -> list[list[str]]:
                 area = name.split("_")[1]
                 row.append("1" if person["_gate"][area] else "0")
             elif type_.startswith("select_one") and labels and person[name]:
-                row.append(label_of[int(person[name])])
+                table = choice_of.get(name, label_of)
+                row.append(table[int(person[name])])
             else:
                 row.append(person[name])
         row += [str(500 + k), f"uuid-{k}", "2024-03-01T02:20:01", "", "", "submitted_via_web", "",
@@ -595,7 +602,8 @@ def _kobo_export(pb_pair, people, *, labels: str | None) -> list[list[str]]:
 
 
 def _native_rows(inst, people) -> list[list[str]]:
-    return [[p["respondent_id"], p["organisation"], inst.id, "", *[p[i] for i in inst.item_ids]]
+    return [[p["respondent_id"], p["organisation"], inst.id, "",
+             *[p[q] for q in inst.background_ids], *[p[i] for i in inst.item_ids]]
             for p in people]
 
 

@@ -78,7 +78,7 @@ def xlsform_fields(workbook: bytes) -> list[tuple[str, str, dict[str, str], dict
             stack.append((name, labels))
         elif type_ == "end_group":
             stack.pop()
-        elif type_ in ("text", "calculate") or type_.startswith("select_one"):
+        elif type_ in ("text", "calculate", "integer", "decimal") or type_.startswith("select_one"):
             path = "/".join([n for n, _ in stack] + [name])
             alone = {lang: labels[lang] or name for lang in label_cols}
             grouped = {lang: "/".join([g[lang] or n for n, g in stack] + [alone[lang]])
