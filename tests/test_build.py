@@ -155,7 +155,7 @@ def test_codebook_rows(built, instruments):
     unit, years = rows[0], rows[2]
     assert unit["text"] == "您服務的單位類型"
     assert unit["values"] == "1=局處（含所屬工程處、管理處）; 2=區公所; 3=學校; 4=其他"
-    assert years["values"] == "0–50 (whole numbers)" and years["missing_values"] == ""
+    assert years["values"] == "a whole number from 0 to 50" and years["missing_values"] == ""
     first = rows[6]
     assert first["variable"] == "INT01_S"
     assert first["area_name"] == "專案整合管理" and first["group_name"] == "起始過程組"
@@ -218,7 +218,7 @@ def test_data_entry_workbook_checks_every_column(built, instruments):
     assert checks["wave"][:3] == ("list", None, '"1,2"')
     assert checks["BG_UNIT"][:3] == ("list", None, '"1,2,3,4"')
     assert checks["BG_YEARS"][:4] == ("whole", "between", "0", "50")
-    assert checks["BG_YEARS"][4] == "BG_YEARS: 0–50 (whole numbers), or leave blank."
+    assert checks["BG_YEARS"][4] == "BG_YEARS: a whole number from 0 to 50, or leave blank."
     assert checks["BG_CASES"][:4] == ("whole", "between", "0", "999")
     for item in inst.item_ids:
         assert checks[item][:3] == ("list", None, '"1,2,3,4,5,8,9"')

@@ -223,14 +223,15 @@ def built(tmp_path_factory):
 
 
 def wave1_csv(inst, rows: list[tuple[str, str, dict[str, object]]]) -> str:
-    """A returned wave-1 file: the scorer's header, S answers per area, the rest blank."""
+    """A returned wave-1 file: the scorer's header, S answers per area, the rest blank
+    (the background questions too)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(tables.header(inst))
     for rid, org, by_area in rows:
         cells = ["" if by_area.get(i.area) is None or i.stage != "S" else by_area[i.area]
                  for i in inst.items]
-        writer.writerow([rid, org, inst.id, "1", *cells])
+        writer.writerow([rid, org, inst.id, "1", *[""] * len(inst.background), *cells])
     return buf.getvalue()
 
 

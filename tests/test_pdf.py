@@ -342,7 +342,7 @@ def test_cover_lists_the_not_scored_codes_apart(pdfs):
     cover = spaced(pages_text(pdfs[("pb", "en")]["questionnaire.pdf"])[0])
     assert ("1 = Strongly disagree 2 = Disagree 3 = Neither agree nor disagree 4 = Agree "
             "5 = Strongly agree These codes are not scored and do not count as answers: "
-            "8 = No such practice in this lead agency 9 = Don't know") in cover
+            "8 = No such practice here 9 = Don't know") in cover
     zh = flat(pages_text(pdfs[("pb", "zh-TW")]["questionnaire.pdf"])[0])
     assert "5＝非常同意下列代碼不列入計分，也不算作答題數：8＝本主責機關無此作法9＝不清楚" in zh
 

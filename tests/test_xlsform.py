@@ -94,7 +94,7 @@ def test_scale_list_has_every_code_with_labels_per_language(workbook, pb_pair):
     assert (scale[0]["label::Chinese (zh)"], scale[0]["label::English (en)"]) == \
         ("非常不同意", "Strongly disagree")
     assert (scale[5]["label::Chinese (zh)"], scale[5]["label::English (en)"]) == \
-        ("本主責機關無此作法", "No such practice in this lead agency")
+        ("本主責機關無此作法", "No such practice here")
     assert (scale[6]["label::Chinese (zh)"], scale[6]["label::English (en)"]) == \
         ("不清楚", "Don't know")
     yesno = [r["name"] for r in rows(compiled("pb", scale="yesno")[1], "choices")
