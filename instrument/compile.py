@@ -84,9 +84,14 @@ def not_applicable(bank: Bank, profile: Profile) -> dict[str, Text]:
 
 
 def stem_template(profile: Profile, practice: Practice, stage: str) -> tuple[Text, str]:
-    """The stem as written, before substitution, and who wrote it ('profile' or 'bank')."""
+    """The stem as written, before substitution, and who wrote it ('profile' or 'bank').
+
+    A profile's own stem replaces the bank's only where the bank's practice has a stem
+    at that stage (a profile may also serve a short form whose practices have fewer)."""
     own = profile.override(practice.id).stems.get(stage)
-    return (own, "profile") if own is not None else (practice.stems[stage], "bank")
+    if own is not None and stage in practice.stems:
+        return own, "profile"
+    return practice.stems[stage], "bank"
 
 
 def example_template(profile: Profile, practice: Practice, stage: str,
@@ -163,7 +168,7 @@ def compile_instrument(bank: Bank, profile: Profile, language: str,
     items = tuple(
         Item(id=f"{p.id}_{sid}", practice=p.id, area=p.area, group=p.group, stage=sid,
              text=stem(bank, profile, p, sid, language, words))
-        for p in in_order if p.id not in skipped for sid in stages
+        for p in in_order if p.id not in skipped for sid in stages if sid in p.stems
     )
     background = tuple(_question(q, profile, language, r) for q in bank.background
                        if not (profile.background.get(q.id)

@@ -68,6 +68,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                  "to the bank; {{text}} stands for the example"),
     "BANK_022": ("background question: {detail}",
                  "see 'Background questions' in docs/authoring.md"),
+    "BANK_024": ("practice has no 'group:'",
+                 "give its process group; only a bank with 'complete_practices: false' (a short "
+                 "form) may have area-level entries without one"),
     "BANK_023": ("stage clause: {detail}",
                  "write the clause as a Python regular expression, e.g. '依同一套成文.*作法'"),
     # --- profiles -----------------------------------------------------------

@@ -275,15 +275,18 @@ def _check_practices(data: dict, check: _TextChecker) -> None:
     stage_ids = [s["id"] for s in data["stages"]]
     area_ids = [a["id"] for a in data["areas"]]
     group_ids = [g["id"] for g in data["groups"]]
+    complete = data["defaults"].get("complete_practices", True)
     for i, p in enumerate(data["practices"]):
         base = ("practices", i)
         for key, choices, kind in (("area", area_ids, "area"), ("group", group_ids, "process group")):
-            if p[key] not in choices:
+            if key in p and p[key] not in choices:
                 out.add("BANK_006", where(marks, base + (key,), filename), kind=kind, id=p[key],
                         suggestion=did_you_mean(p[key], choices), known=", ".join(choices))
+        if "group" not in p and complete:
+            out.add("BANK_024", key_where(marks, base + ("id",), filename), subject=p["id"])
         check(p["name"], base + ("name",))
         check(p["glossary"], base + ("glossary",))
-        for sid in stage_ids:
+        for sid in stage_ids if complete else ():
             if sid not in p["stems"]:
                 out.add("BANK_007", where(marks, base + ("stems",), filename), subject=p["id"],
                         practice=p["id"], stage=sid)
@@ -404,7 +407,7 @@ def _bank_from(d: dict, sources: dict) -> Bank:
                     for r in d["rules"]),
         default_scale=defaults["scale"], default_rule=defaults["rule"],
         gate_stage=defaults["gate_stage"],
-        practices=tuple(Practice(p["id"], p["code"], p["area"], p["group"], p["name"],
+        practices=tuple(Practice(p["id"], p["code"], p["area"], p.get("group", ""), p["name"],
                                  p["glossary"], dict(p["stems"]), dict(p.get("examples", {})))
                         for p in d["practices"]),
         example_format=dict(d.get("example_format", {})),
@@ -503,12 +506,14 @@ def _check_practice_overrides(data: dict, bank: Bank, check: _TextChecker) -> No
                     keys=", ".join(sorted(set(o) - {"not_applicable"})))
         if "note" in o:
             check(o["note"], base + ("note",))
+        # a profile may serve several banks (the full and the short form): overrides for a
+        # stage this bank's practice has no stem at are simply not used here
         for sid, stem in o.get("stems", {}).items():
             if not _unknown_key(check, base + ("stems", sid), "stage", sid, stage_ids):
                 check(stem, base + ("stems", sid), slot=True)
         for sid, example in o.get("examples", {}).items():
             path = base + ("examples", sid)
-            if _unknown_key(check, path, "stage", sid, stage_ids):
+            if _unknown_key(check, path, "stage", sid, stage_ids) or sid not in practice.stems:
                 continue
             check(example, path, all_languages=bool(any(example.values())))
             own = base + ("stems", sid)

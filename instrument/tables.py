@@ -93,7 +93,7 @@ def codebook_rows(instrument: Instrument) -> list[list[object]]:
                      question_values(q), "", instrument.id])
     for item in instrument.items:
         p = practice[item.practice]
-        rows.append([item.id, "item", item.area, area[item.area], item.group, group[item.group],
+        rows.append([item.id, "item", item.area, area[item.area], item.group, group.get(item.group, ""),
                      p.code, p.id, p.name, item.stage, stage[item.stage], item.text, labels,
                      missing, instrument.id])
     return rows

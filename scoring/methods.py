@@ -162,7 +162,9 @@ def unit_plan(instrument: Instrument, unit_type: str) -> UnitPlan:
     s_index = {s: k for k, s in enumerate(stages)}
     lists: list[list[list[int]]] = [[[] for _ in stages] for _ in units]
     for col, item in enumerate(instrument.items):
-        lists[u_index[getattr(item, unit_type)]][s_index[item.stage]].append(col)
+        unit = getattr(item, unit_type)
+        if unit in u_index:  # an area-level stem of a short form belongs to no process group
+            lists[u_index[unit]][s_index[item.stage]].append(col)
     columns = tuple(tuple(np.array(c, dtype=np.intp) for c in per_stage) for per_stage in lists)
     n_items = np.array([[len(c) for c in per_stage] for per_stage in lists],
                        dtype=np.int16).reshape(len(units), len(stages))
@@ -176,10 +178,14 @@ def unit_plan(instrument: Instrument, unit_type: str) -> UnitPlan:
         (np.array([u for u, _ in pairs], dtype=np.intp), np.array([s for _, s in pairs], dtype=np.intp),
          np.array([columns[u][s] for u, s in pairs], dtype=np.intp))
         for k, pairs in sorted(by_k.items()))
+    # coverage counts practices by their gate-stage stem: entries without one (a short
+    # form's area-level stems) are no practice of any unit there
+    gated = {i.practice for i in instrument.items if i.stage == instrument.gate_stage}
     membership = np.zeros((len(units), len(instrument.practices)), dtype=bool)
     for p, practice in enumerate(instrument.practices):
         unit = practice.id if unit_type == "practice" else getattr(practice, unit_type)
-        membership[u_index[unit], p] = True
+        if unit in u_index and practice.id in gated:
+            membership[u_index[unit], p] = True
     single = np.array([columns[u][s][0] for u in range(len(units)) for s in range(len(stages))],
                       dtype=np.intp) if n_items.size and (n_items == 1).all() else None
     flat = [columns[u][s] for u in range(len(units)) for s in range(len(stages))]
