@@ -37,8 +37,8 @@ LINT_RULE_CHOICES = [name for r in LINT_RULES for name in (r.name, r.code)]
 def cli(ctx: click.Context) -> None:
     """Build maturity questionnaires from an item bank and term profiles.
 
-    With no command, builds every bundled profile x language of the default bank
-    into out/ (the same as `python build.py build`).
+    With no command, builds every bundled bank (the full form and its short form) x
+    profile x language into out/ (the same as `python build.py build`).
 
     \b
     Examples:
@@ -55,8 +55,10 @@ def cli(ctx: click.Context) -> None:
 
 
 @cli.command("build")
-@click.option("--bank", default="pmbok6", show_default=True, metavar="NAME|PATH",
-              help="Bundled bank name or path to a bank .yaml. Example: --bank pmbok6")
+@click.option("--bank", "banks", multiple=True, metavar="NAME|PATH",
+              help="Bundled bank name or path to a bank .yaml (repeatable); default: every "
+                   "bundled bank (the full form pmbok6 and its short form pmbok6_short). "
+                   "Example: --bank pmbok6")
 @click.option("--profile", "profiles", multiple=True, metavar="NAME|PATH",
               help="Term profile (repeatable); default: every bundled profile. "
                    "Example: --profile pb --profile path/to/my-agency.yaml")
@@ -80,7 +82,7 @@ def cli(ctx: click.Context) -> None:
               help="TrueType CJK font for PDFs (default: AR PL UMing TW, else MingLiU, "
                    "Microsoft JhengHei or DFKai-SB on Windows, Songti TC or Heiti TC on macOS). "
                    "Example: --font C:/Windows/Fonts/mingliu.ttc")
-def build_cmd(bank: str = "pmbok6", profiles: tuple[str, ...] = (), langs: tuple[str, ...] = (),
+def build_cmd(banks: tuple[str, ...] = (), profiles: tuple[str, ...] = (), langs: tuple[str, ...] = (),
               formats: tuple[str, ...] = (), out_dir: Path = Path("out"), scale: str | None = None,
               rule: str | None = None, threshold: float | None = None, paper: str = "A4",
               font: Path | None = None) -> None:
@@ -94,27 +96,30 @@ def build_cmd(bank: str = "pmbok6", profiles: tuple[str, ...] = (), langs: tuple
     Examples:
       python build.py build
       python build.py build --profile pb --lang zh-TW
+      python build.py build --bank pmbok6_short --profile pb
       python build.py build --profile my-agency.yaml --scale yesno --out pilot/
     """
     started = time.perf_counter()
-    the_bank = load_bank(bank)
+    the_banks = [load_bank(b) for b in banks or tuple(bundled(BANKS_DIR))]
     profile_names = profiles or tuple(bundled(PROFILES_DIR))
     options = Options(scale=scale, rule=rule, threshold=threshold)
     settings = RenderSettings(paper=paper, font=font)
     wanted = formats or FORMATS
     folders: dict[str, dict[str, bytes]] = {}
     count = 0
-    for name in profile_names:
-        profile = load_profile(name, the_bank)
-        for lang in langs or the_bank.languages:
-            inst = compile_instrument(the_bank, profile, lang, options)
-            rel = f"{safe_part(the_bank.id)}/{safe_part(profile.id)}-{safe_part(lang)}"
-            folders[rel] = render(inst, wanted, settings)
-            count += 1
+    for the_bank in the_banks:
+        for name in profile_names:
+            profile = load_profile(name, the_bank)
+            for lang in langs or the_bank.languages:
+                inst = compile_instrument(the_bank, profile, lang, options)
+                rel = f"{safe_part(the_bank.id)}/{safe_part(profile.id)}-{safe_part(lang)}"
+                folders[rel] = render(inst, wanted, settings)
+                count += 1
     write_folders(out_dir, folders)
     n_files = sum(len(f) for f in folders.values())
+    where = ", ".join(f"{out_dir}/{b.id}/" for b in the_banks)
     click.echo(f"built {count} instrument{'s' * (count != 1)} ({n_files} files) into "
-               f"{out_dir}/{the_bank.id}/ in {time.perf_counter() - started:.1f} s")
+               f"{where} in {time.perf_counter() - started:.1f} s")
     if "pdf" in wanted and folders:
         _say_font(font)
     for rel in folders:
@@ -335,7 +340,11 @@ def list_cmd() -> None:
     for name, path in bundled(BANKS_DIR).items():
         b = load_bank(path)
         banks.append(b)
-        click.echo(f"  {name:<12} {b.version:<8} {len(b.practices)} practices x "
+        gated = [p for p in b.practices if b.gate_stage in p.stems]
+        extra = len(b.practices) - len(gated)
+        click.echo(f"  {name:<12} {b.version:<8} {len(gated)} practices"
+                   + (f" + {extra} area-level entries" if extra else "")
+                   + f", {sum(len(p.stems) for p in b.practices)} stems in "
                    f"{len(b.stages)} stages; scales {', '.join(s.id for s in b.scales)}; "
                    f"rules {', '.join(r.id for r in b.rules)}")
     click.echo("profiles:")

@@ -365,7 +365,7 @@ def test_no_arguments_builds_the_defaults(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, [])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("built 6 instruments (")
+    assert result.output.startswith("built 12 instruments (")
     assert (tmp_path / "out" / "pmbok6" / "pb-zh-TW" / "manifest.json").is_file()
 
 

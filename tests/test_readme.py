@@ -35,7 +35,7 @@ def test_main_command_builds_and_scores_the_demo(tmp_path):
     result = subprocess.run(command.replace(".venv/bin/python ", f"{sys.executable} "), shell=True,
                             cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "built 6 instruments" in result.stdout
+    assert "built 12 instruments" in result.stdout
     assert re.search(r"scored \d+ respondents in \d+ organisations from 2 files", result.stdout)
     for path in ["out/pmbok6/pb-zh-TW/questionnaire.html", "out/pmbok6/pb-zh-TW/questionnaire.pdf",
                  "out/demo/report.html", "out/demo/report.pdf", "out/demo/respondents.csv"]:
