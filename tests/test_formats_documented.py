@@ -49,6 +49,6 @@ def test_every_new_field_has_a_description_in_the_schema():
 def test_authoring_guide_shows_every_new_field_in_yaml():
     blocks = "\n".join(re.findall(r"```yaml\n(.*?)```", AUTHORING, flags=re.S))
     for path in BANK_FIELDS | PROFILE_FIELDS:
-        assert re.search(rf"^\s*(- )?{path[-1]}:", blocks, flags=re.M), path[-1]
+        assert re.search(rf"(^|[\s{{,])(- )?{path[-1]}:", blocks, flags=re.M), path[-1]
     for word in ("not_applicable", "dont_know", "min_answered", "{eg}", "not rated"):
         assert word in AUTHORING, word
