@@ -146,6 +146,15 @@ def area_items(inst, area_id):
     return gate, rest
 
 
+def wait_checked(page, item_id: str, code: int | None) -> None:
+    """Wait until the stem shows this code (None: nothing marked). The predicate is a
+    function, not a string: the page's CSP forbids eval, which a string would need."""
+    page.wait_for_function(
+        "([id, code]) => { const r = document.querySelector(`input[name=\"${id}\"]:checked`);"
+        " return code === null ? !r : !!r && r.value === String(code); }", arg=[item_id, code],
+        timeout=5000)
+
+
 def progress(page) -> tuple[int, int]:
     numbers = [int(n) for n in re.findall(r"\d+", page.text_content("#progress-text"))]
     return numbers[0], numbers[1]
@@ -273,13 +282,12 @@ def test_gate_waits_until_every_gate_stem_has_an_answer(open_page, built):
     n_gate_all = len(inst.items_at(inst.gate_stage))
     tier2 = page.locator("#tier2-INT")
     note = page.locator("#gate-INT")
-    assert states(page)["INT"] == "pending" and not tier2.is_visible()
-    assert progress(page) == (0, n_bg + n_gate_all)
-    pending = ui(inst)["gate_pending"].format(gate="「標準化」")
-    assert note.text_content() == pending
-
+    assert not tier2.is_visible()
     answer(page, gate[0], 4)  # mean 4 on one answer: still undecided
-    assert states(page)["INT"] == "pending" and not tier2.is_visible()
+    assert not tier2.is_visible()
+    assert states(page)["INT"] == "pending"
+    assert progress(page) == (1, n_bg + n_gate_all)
+    pending = ui(inst)["gate_pending"].format(gate="「標準化」")
     assert note.text_content() == pending
     for item in gate[1:-1]:
         answer(page, item, 4)
@@ -309,6 +317,7 @@ def test_gate_needs_the_minimum_of_substantive_answers(open_page, built):
     need = required_answers(inst.rule, len(gate))
     codes = [5] * (need - 1) + [9, 8] * len(gate)
     answer_all(page, dict(zip(gate, codes)))
+    assert not page.locator("#tier2-SCO").is_visible()
     assert states(page)["SCO"] == "closed"
     # one more substantive answer makes it rated, and a mean of 5 opens it
     answer(page, gate[need - 1], 5)
@@ -472,9 +481,9 @@ def test_arrow_keys_on_a_gate_stem_keep_the_answers_behind_it(open_page, built):
     page.focus(f'input[name="{gate[0]}"][value="4"]')
     page.keyboard.press("ArrowLeft")
     assert checked(page, gate[0]) == 3
-    assert states(page)["INT"] == "closed"
     assert not page.locator("#tier2-INT").is_visible()
     assert [checked(page, i) for i in rest] == [5] * len(rest)  # kept, hidden
+    assert states(page)["INT"] == "closed"
     assert all(stored_values(page, inst)[i] == 5 for i in rest)
     kept = ui(inst)["gate_kept"].format(k=len(rest))
     assert kept in page.text_content("#gate-INT")
@@ -755,16 +764,14 @@ def test_two_tabs_merge_their_answers(open_page, built):
     answer_all(b.page, {i: 2 for i in sco_gate[:3]})
     b.page.fill("#respondent_id", "R-two")
     # each tab shows the other's answers as they come
-    b.page.wait_for_function(f"document.querySelector('input[name={int_gate[3]}]:checked')")
-    a.wait_for_function(f"document.querySelector('input[name={sco_gate[2]}]:checked')")
-    a.wait_for_function("document.getElementById('respondent_id').value === 'R-two'")
+    wait_checked(b.page, int_gate[3], 4)
+    wait_checked(a, sco_gate[2], 2)
+    a.wait_for_function("() => document.getElementById('respondent_id').value === 'R-two'")
     # the same stem in both: the later choice wins in both
     answer(a, int_gate[0], 1)
-    b.page.wait_for_function(f"document.querySelector('input[name={int_gate[0]}][value=\"1\"]')"
-                             ".checked")
+    wait_checked(b.page, int_gate[0], 1)
     answer(b.page, int_gate[0], 5)
-    a.wait_for_function(f"document.querySelector('input[name={int_gate[0]}][value=\"5\"]')"
-                        ".checked")
+    wait_checked(a, int_gate[0], 5)
     want = {**{i: 4 for i in int_gate[:4]}, int_gate[0]: 5, **{i: 2 for i in sco_gate[:3]}}
     for page in (a, b.page):
         page.reload()
@@ -782,12 +789,12 @@ def test_two_tabs_start_over_in_one_clears_both(open_page, built):
     b = Watched(w.context, w.url)
     gate, _ = area_items(inst, "INT")
     answer_all(a, {i: 4 for i in gate[:2]})
-    b.page.wait_for_function(f"document.querySelector('input[name={gate[1]}]:checked')")
+    wait_checked(b.page, gate[1], 4)
     b.page.once("dialog", lambda d: d.accept())
     b.page.click("[data-action=start-over]")
-    a.wait_for_function(f"!document.querySelector('input[name={gate[1]}]:checked')")
+    wait_checked(a, gate[1], None)
     answer(a, gate[2], 3)  # an answer after the start over stays
-    b.page.wait_for_function(f"document.querySelector('input[name={gate[2]}]:checked')")
+    wait_checked(b.page, gate[2], 3)
     assert checked(b.page, gate[0]) is None
     b.check()
 
@@ -811,6 +818,9 @@ def test_a_full_storage_is_said_at_the_top_with_the_download(open_page, built):
     gate, _ = area_items(inst, "INT")
     answer_all(page, {i: 4 for i in gate[:3]})
     assert page.evaluate(FILL) > 5
+    # storage full: a reload shows what was saved, not nothing
+    page.reload()
+    assert [checked(page, i) for i in gate[:3]] == [4, 4, 4]
     alert = page.locator("#save-alert-body")
     assert not alert.is_visible()
     answer(page, gate[3], 5)  # far down the page; this save does not fit
@@ -828,15 +838,13 @@ def test_a_full_storage_is_said_at_the_top_with_the_download(open_page, built):
         page.click("#save-alert [data-action=download-now]")
     assert not page.locator("#download-warning").is_visible()
     assert read_csv(Path(info.value.path()).read_bytes())[gate[3]] == "5"
-    # storage still full: a reload shows what was saved, not nothing
-    page.reload()
-    assert [checked(page, i) for i in gate[:3]] == [4, 4, 4]
-    # room again: the next save works and the warning goes
+    # room again: the next save works, stores what could not be stored before, and the
+    # warning goes
     page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('filler-'))"
                   ".forEach(k => localStorage.removeItem(k))")
-    answer(page, gate[3], 5)
+    answer(page, gate[4], 2)
     assert not alert.is_visible()
-    assert stored_values(page, inst)[gate[3]] == 5
+    assert {i: stored_values(page, inst)[i] for i in gate[3:5]} == {gate[3]: 5, gate[4]: 2}
 
 
 BLOCKED = """Object.defineProperty(window, 'localStorage', {configurable: true, get() {
@@ -937,6 +945,8 @@ def test_without_javascript_everything_shows_and_no_download_is_promised(open_pa
     w = open_page(name, java_script_enabled=False)
     page = w.page
     words = ui(inst)
+    shown = page.inner_text("body")
+    assert words["download"] not in shown  # no button to press, and none mentioned
     assert page.locator("#nojs-note").is_visible()
     assert page.locator("#tier2-INT").is_visible()
     _, rest = area_items(inst, "INT")
@@ -944,8 +954,6 @@ def test_without_javascript_everything_shows_and_no_download_is_promised(open_pa
     assert page.locator("#gate-nojs-INT").is_visible()
     assert not page.locator("#gate-INT").is_visible()
     assert not page.locator("[data-action=download]").first.is_visible()
-    shown = page.inner_text("body")
-    assert words["download"] not in shown  # no button to press, and none mentioned
     assert words["nojs_return"] in shown
     asked = {a.id for a in inst.asked_areas}
     for p in inst.not_applicable:

@@ -242,13 +242,15 @@
     return changed;
   }
 
-  /** Read, merge, write: a save never drops what another tab saved in the meantime. */
+  /** Read, merge, write: a save never drops what another tab saved in the meantime.
+   * Nothing new to write is no write (a full storage refuses even an unchanged value). */
   function save() {
     if (!storage) return;
     var stored = readStored();
     if (stored) absorb(stored);
+    var text = serialise(state);
     try {
-      storage.setItem(storageKey, serialise(state));
+      if (!stored || serialise(stored) !== text) storage.setItem(storageKey, text);
       hideAlert();
     } catch (e) {
       showAlert(msg.save_failed);  // quota exceeded, or storage taken away
