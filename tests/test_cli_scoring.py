@@ -601,3 +601,46 @@ def test_lang_without_a_bundled_version_keeps_the_names_and_says_so(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr == ("note: no en version of this questionnaire's bank and profile is "
                              "bundled; areas, stages and codes keep their zh-TW names\n")
+
+
+# --------------------------------------------------------------------------- background
+def test_background_typed_into_the_data_entry_sheet_reaches_every_output(instruments,
+                                                                         tmp_path):
+    """data-entry.xlsx, as built, typed in with openpyxl (background codes and numbers, a
+    few answers), scored: respondents.csv carries the answers, responses.sav labels them."""
+    import io as io_module
+
+    import pyreadstat
+    from openpyxl import load_workbook
+
+    from instrument.tables import entry_xlsx
+
+    inst = instruments[("pb", "zh-TW")]
+    book = load_workbook(io_module.BytesIO(entry_xlsx(inst)))
+    sheet = book["data"]
+    header = [c.value for c in sheet[1]]
+    assert header == list(inst.columns)
+    typed = {"respondent_id": "PB-TYPED-01", "organisation": "臺北市政府教育局",
+             "instrument": inst.id, "BG_UNIT": 3, "BG_POSITION": 1, "BG_YEARS": 7,
+             "BG_CASES": 12, "BG_CASETYPE": 2, "BG_TRAINING": 2}
+    typed.update({i.id: 4 for i in inst.items if i.area == "INT" and i.stage == "S"})
+    for col, name in enumerate(header, start=1):
+        if name in typed:
+            sheet.cell(row=2, column=col, value=typed[name])
+    path = tmp_path / "typed.xlsx"
+    book.save(path)
+    manifest = tmp_path / "manifest.json"
+    manifest.write_bytes(manifest_json(inst))
+    out = tmp_path / "o"
+    result = run("score", path, "--manifest", manifest, "--out", out, "--format", "csv",
+                 "--format", "sav")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "respondents.csv", encoding="utf-8-sig")
+    for q in inst.background_ids:
+        assert table[q].iloc[0] == typed[q], q
+    df, meta = pyreadstat.read_sav(str(out / "responses.sav"))
+    training = next(q for q in inst.background if q.id == "BG_TRAINING")
+    assert meta.variable_value_labels["BG_TRAINING"] == {float(c.code): c.label
+                                                         for c in training.choices}
+    assert meta.column_names_to_labels["BG_TRAINING"] == training.label
+    assert df["BG_YEARS"].iloc[0] == 7 and df["BG_UNIT"].iloc[0] == 3

@@ -542,6 +542,34 @@ def test_background_answers_round_trip_to_the_csv(open_page, built, name):
     assert {q: row[q] for q in inst.background_ids} == given
     assert row[gate[0]] == "4" and row["respondent_id"] == "R-bg"
     assert set(by_kind) == set(inst.background_ids)
+    _scorer_reads_the_background(inst, data, given)
+
+
+def _scorer_reads_the_background(inst, data: bytes, given: dict[str, str]) -> None:
+    """The download, read and scored: the answers in respondents.csv and labelled in .sav."""
+    import tempfile
+
+    import pyreadstat
+
+    from scoring.export_stats import sav_bytes
+    from scoring.methods import compute
+    from scoring.read import read_responses
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "answers.csv"
+        path.write_bytes(data)
+        responses = read_responses([path], inst).responses
+        wide = compute(responses).respondents_wide()
+        for q in inst.background:
+            value = wide[q.id].iloc[0]
+            assert (str(value) if q.kind == "text" else f"{value:g}") == given[q.id], q.id
+        (Path(tmp) / "r.sav").write_bytes(sav_bytes(responses, inst.language))
+        df, meta = pyreadstat.read_sav(str(Path(tmp) / "r.sav"))
+    for q in inst.background:
+        assert meta.column_names_to_labels[q.id] == q.label
+        if q.kind == "single":
+            assert meta.variable_value_labels[q.id] == {float(c.code): c.label for c in q.choices}
+            assert df[q.id].iloc[0] == float(given[q.id])
 
 
 def test_a_number_out_of_range_is_said_and_not_saved_in_the_csv(open_page, built):
