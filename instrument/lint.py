@@ -681,7 +681,8 @@ def renderings(bank: Bank, profile: Profile, language: str) -> list[Rendering]:
     words = terms(profile, language)
     return [render(bank, profile, p, s.id, language, words)
             for area in bank.areas for p in bank.practices
-            if p.area == area.id and p.id not in skipped for s in bank.stages]
+            if p.area == area.id and p.id not in skipped for s in bank.stages
+            if s.id in p.stems]  # a short form's practices have fewer stages
 
 
 def lint(targets: Sequence[tuple[Bank, Sequence[Profile]]], rules: Sequence[Rule] = RULES,
