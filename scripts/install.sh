@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Install everything this project needs on a fresh Debian or Ubuntu machine.
-#   bash scripts/install.sh          # runtime: the CJK font for PDFs + the package in .venv/
-#   bash scripts/install.sh --test   # also: Chromium and poppler for the tests, test extras
+#   bash scripts/install.sh          # runtime: the CJK fonts for PDFs + the package in .venv/
+#   bash scripts/install.sh --test   # also: Chromium, poppler and strace for the tests, test extras
 #
 # The package goes into a virtual environment at .venv/ (PEP 668: Debian 12 and
 # Ubuntu 23.04+ refuse `pip install` into the system Python), made with the system
 # `python3` (or $PYTHON). Run the tools as .venv/bin/python build.py, or
 # .venv/bin/opm-build / .venv/bin/opm-score.
-# Debian packages (the font; python3-venv when `python3 -m venv` cannot work; Chromium
-# and poppler with --test) are installed with apt-get when missing, as root or with sudo.
+# Debian packages (the fonts; python3-venv when `python3 -m venv` cannot work; Chromium,
+# poppler and strace with --test) are installed with apt-get when missing, as root or sudo.
 # A second run checks and changes nothing: pip runs again only when setup.cfg,
 # pyproject.toml, the Python or the choice of extras changed.
 set -euo pipefail
@@ -36,8 +36,9 @@ pyver=$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]
 
 venv_ok() { [ -x .venv/bin/python ] && .venv/bin/python -c 'import sys, pip' >/dev/null 2>&1; }
 
-debs=(fonts-arphic-uming)            # AR PL UMing TW: TrueType CJK font embedded in PDFs
-[ $want_test = 1 ] && debs+=(chromium poppler-utils)   # browser tests; pdftoppm/pdffonts
+debs=(fonts-arphic-uming              # AR PL UMing TW: TrueType CJK font embedded in PDFs
+      fonts-hanazono)                 # HanaMin B: CJK Extension B-F (𠀋 in a name) for report.pdf
+[ $want_test = 1 ] && debs+=(chromium poppler-utils strace)  # browser; pdffonts; rename faults
 # Debian splits venv's ensurepip into python3.X-venv; only ask for it when a venv
 # cannot be made without it.
 if ! venv_ok && ! "$PY" -c 'import ensurepip' >/dev/null 2>&1; then
