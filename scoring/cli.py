@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 
 from instrument import __version__
+from instrument.atomic import restore_interrupted
 from instrument.cligroup import ReportingGroup
 from instrument.errors import InstrumentError, Location, did_you_mean, problem
 from instrument.manifest import find_manifests, load_manifest
@@ -28,7 +29,7 @@ from instrument.model import GateRule, Instrument
 from .adapters import PLATFORMS, languages
 from .output import FORMATS, LAYOUTS, check_out, run_files, warnings_text, write_folder
 from .tidy import DETAIL_LEVELS
-from .read import Limits, ReadOptions, peek_instrument_ids, read_files
+from .read import Limits, ReadOptions, peek_instrument_ids, read_files, unreadable
 from .responses import ReadResult
 
 METHODS = ("staged", "opm3-binary", "coverage")
@@ -207,6 +208,7 @@ def score_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
       python -m scoring score returns/*.csv --respondents long --detail practice
     """
     started = time.perf_counter()
+    restore_interrupted(out_dir)
     instrument = _instrument(files, manifest, encoding)
     rule, overrides = _rule(instrument, rule_id, threshold)
     check_out(out_dir)
@@ -237,6 +239,12 @@ def score_cmd(files: tuple[Path, ...], manifest: Path | None, encoding: str | No
         from .reports import ReportSettings
 
         settings = ReportSettings(language=lang, font=font, paper=paper)
+    if "pdf" in formats:  # names no installed font can print: say so, everywhere
+        from .report_pdf import font_problems
+
+        unprintable = font_problems(scores, settings)
+        click.echo(warnings_text(unprintable), err=True, nl=False)
+        scores = dataclasses.replace(scores, warnings=[*scores.warnings, *unprintable])
     files_out = run_files(scores, tuple(formats), detail, settings, layout)
     write_folder(out_dir, files_out)
     n_org = len({o for o in responses.organisation if o})
@@ -318,8 +326,8 @@ def _instrument(files: tuple[Path, ...], manifest: Path | None, encoding: str | 
         return load_manifest(manifest)
     named = peek_instrument_ids(files, encoding)
     where = Location("command line")
-    if not named:
-        raise InstrumentError([problem("SCORE_002", where)])
+    if not named:  # a file that cannot be read names no instrument: say that first
+        raise InstrumentError(unreadable(files) or [problem("SCORE_002", where)])
     if len(named) > 1:
         ids = "; ".join(f"'{i}' ({f}:{r})" for i, (f, r) in sorted(named.items()))
         raise InstrumentError([problem("SCORE_003", where, n=len(named), ids=ids)])
