@@ -62,7 +62,9 @@ def codebook_rows(instrument: Instrument) -> list[list[object]]:
     stage = {s.id: s.name for s in instrument.stages}
     practice = {p.id: p for p in instrument.practices}
     labels = value_labels(instrument)
-    missing = " ".join(map(str, instrument.scale.missing))
+    codes = instrument.scale.missing
+    # one code is a number (a -9 read as text would be written '-9), several a list
+    missing: object = codes[0] if len(codes) == 1 else " ".join(map(str, codes))
     rows: list[list[object]] = [CODEBOOK_COLUMNS]
     for item in instrument.items:
         p = practice[item.practice]
@@ -133,17 +135,27 @@ def entry_xlsx(instrument: Instrument) -> bytes:
     dv.add(f"{first}2:{last}{ENTRY_ROWS + 1}")
     for k, item in enumerate(instrument.items, start=len(ID_COLUMNS) + 1):
         cell = ws.cell(row=1, column=k)
-        cell.comment = Comment(neutralise(item.text), "codebook", width=300, height=120)
+        cell.comment = Comment(item.text, "codebook", width=300, height=120)  # never a formula
     ws.cell(row=1, column=3).comment = Comment(f"Every row: {instrument.id}", "codebook")
     for k in range(1, len(cols) + 1):
         ws.column_dimensions[get_column_letter(k)].width = 14 if k <= len(ID_COLUMNS) else 9
 
     book = wb.create_sheet("codebook")
     for row in codebook_rows(instrument):
-        book.append([neutralise(v) if isinstance(v, str) else v for v in row])
+        append_text_row(book, row)
     book.freeze_panes = "B2"
 
     return save_workbook(wb)
+
+
+def append_text_row(ws, row: Sequence[object]) -> None:
+    """Append ``row`` with its text as text: openpyxl makes a cell that starts with '=' a
+    formula, so such cells are stored as strings. An XLSX string cell is never evaluated,
+    so no protective "'" is needed (it would show in the cell, unlike in a CSV)."""
+    ws.append(list(row))
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
 
 
 def save_workbook(wb) -> bytes:
