@@ -386,6 +386,17 @@ def test_item5_special_files_are_refused_at_once(kind, fifo, tmp_path, manifest,
     assert not (tmp_path / "o").exists() and not (tmp_path / "s").exists()
 
 
+def test_item5_a_symbolic_link_loop_is_a_message(tmp_path):
+    """Found by the sweep (benchmarks/hostile_sweep.py): Path.resolve() raised RuntimeError."""
+    loop = tmp_path / "loop.yaml"
+    os.symlink(loop, loop)
+    for args in (["validate", loop], ["build", "--profile", loop, "--out", tmp_path / "o"]):
+        result = build(*args)
+        assert result.exit_code == 1, result.output
+        assert f"{loop}: cannot read file: Too many levels of symbolic links [YAML_006]" \
+            in result.output
+
+
 def test_item5_a_fifo_among_the_built_manifests_is_passed_over(tmp_path):
     """Looking for the manifest under out/ opened every manifest.json, a FIFO too."""
     os.makedirs(tmp_path / "out" / "pmbok6" / "pb-zh-TW")
