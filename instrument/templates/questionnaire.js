@@ -84,9 +84,14 @@
   var answers = {};
 
   // ------------------------------------------------------------------ storage
+  /** A ?rid= or ?org= value as text a person can see: no control or invisible characters
+   * (NUL, BOM, zero-width space), no spaces at the ends, at most 200 characters. */
+  function cleanParam(value) {
+    return (value || "").replace(/[\p{Cc}\p{Cf}]+/gu, "").trim().slice(0, 200) || null;
+  }
   var params = new URLSearchParams(window.location.search);
-  var queryRid = params.get("rid");
-  var queryOrg = params.get("org");
+  var queryRid = cleanParam(params.get("rid"));
+  var queryOrg = cleanParam(params.get("org"));
   // a personal link (?rid=...) keeps its own answers apart from anyone else's on this computer
   var storageKey = config.storageKey + (queryRid ? ":" + queryRid : "");
   var storage = null;
@@ -243,8 +248,9 @@
   /** A file name from the respondent id: letters, digits, '-', '_' and '.' only. */
   function fileName() {
     var rid = ridInput.value.trim();
-    var base = rid.replace(/[^\p{L}\p{N}_.-]+/gu, "_").replace(/^[._]+/, "").slice(0, 64);
-    if (/^(con|prn|aux|nul|com\d|lpt\d)$/i.test(base)) base += "_";
+    var base = rid.replace(/[^\p{L}\p{N}_.-]+/gu, "_").replace(/^[._-]+/, "").slice(0, 64);
+    // Windows refuses a device name with any extension: "con.txt.csv" as much as "con.csv"
+    if (/^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(base)) base = "_" + base;
     return (base || "answers") + ".csv";
   }
 
