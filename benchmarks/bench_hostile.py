@@ -1,7 +1,15 @@
 #!/usr/bin/env python3
-"""Hostile input at full size: the scorer's bounds on time and memory, measured.
+"""Hostile input: a sweep of hundreds of small cases, then the scorer's bounds at full size.
 
-Each case is a file written into a temporary folder and checked with the real
+**The sweep** (``benchmarks/hostile_sweep.py``) runs each case with the real command in
+a child process under a time limit and counts the cases tried and those that gave a
+traceback, a hang or a lost file (target: 0, 0, 0): odd ids and organisation names,
+special files in every input position, broken response files, hostile bank rules,
+kills at random moments and between the renames of a swap, full disks and read-only
+folders (root only), symbolic links, a user's files in an output folder, concurrent
+runs. It prints a line per kind of case, each failure, and the totals.
+
+**At full size**, each case is a file written into a temporary folder and checked with the real
 command, ``python -m scoring check FILE --manifest M`` (``--max-file-size 2048``,
 the default), in a child process whose wall time and peak resident memory are
 measured. A case passes when the exit status is the one expected, stderr has no
@@ -19,11 +27,13 @@ traceback, and the peak memory stays under the case's bound:
   binary-1gb      1 GB of random bytes named .csv: refused as not UTF-8 nor
                   Big5 (CSV_003) at the first bad byte; bound 300 MB
 
-Exit status 1 if any case misses its bound (``tests/test_load.py`` runs this under
-the ``slow`` marker: ``python -m pytest -m slow``).
+Exit status 1 if any case of the sweep fails or any full-size case misses its bound
+(``tests/test_load.py`` runs this under the ``slow`` marker: ``python -m pytest -m slow``).
 
     python benchmarks/bench_hostile.py
     python benchmarks/bench_hostile.py --only columns-10k --only cells-1mb
+    python benchmarks/bench_hostile.py --only ids --only special   # parts of the sweep
+    python benchmarks/bench_hostile.py --no-big                    # the sweep alone
 """
 
 from __future__ import annotations
@@ -40,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from common import instrument, run_child  # noqa: E402  (benchmarks/ is this script's folder)
+from hostile_sweep import KINDS, summary, sweep  # noqa: E402
 GB = 1024**3
 MB = 1024**2
 PER_RESPONDENT = 400  # bytes beside the answers: the id as a Python str, file, row, organisation
@@ -120,8 +131,29 @@ def bound_mb(case: str, path: Path, inst) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--only", action="append", choices=sorted(CASES), default=None)
+    ap.add_argument("--only", action="append", choices=sorted(CASES) + sorted(KINDS),
+                    default=None, help="run only these cases (full-size) or kinds (sweep)")
+    ap.add_argument("--no-big", action="store_true", help="the sweep only, no 1 GB files")
     args = ap.parse_args(argv)
+    kinds = [k for k in args.only or KINDS if k in KINDS]
+    big = [] if args.no_big else [c for c in args.only or CASES if c in CASES]
+    failed = 0
+    if kinds:
+        work = Path(tempfile.mkdtemp(prefix="bench-hostile-sweep-"))
+        try:
+            print("hostile-case sweep:")
+            results = sweep(work, kinds)
+            failed += sum(not r.ok for r in results)
+            print(summary(results), flush=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    if big:
+        failed += full_size(big)
+    return 1 if failed else 0
+
+
+def full_size(cases: list[str]) -> int:
+    """The 1 GB cases: exit status, message and peak memory against each bound."""
     from instrument.tables import manifest_json
 
     inst = instrument()
@@ -132,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         manifest.write_bytes(manifest_json(inst))
         print(f"{'case':<13}{'size':>9}{'exit':>6}{'wall s':>8}{'peak MB':>9}{'bound MB':>10}  "
               "message")
-        for case in args.only or list(CASES):
+        for case in cases:
             path = work / f"{case}.csv"
             want_code, want = CASES[case](path, inst)
             bound = bound_mb(case, path, inst)
@@ -148,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             path.unlink()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return 1 if failed else 0
+    return failed
 
 
 if __name__ == "__main__":

@@ -51,6 +51,11 @@ RENDERERS: dict[str, Callable[[Instrument, RenderSettings], dict[str, bytes]]] =
     "pdf": _lazy("instrument.pdf:render"),
 }
 FORMATS = tuple(RENDERERS)
+# every file name a build writes into an output folder (tests check the renderers keep to
+# it): a folder holding anything else is the user's, and the build refuses to replace it
+OWN_FILES = frozenset({"manifest.json", "codebook.csv", "labels.sps", "data-entry.csv",
+                       "data-entry.xlsx", "questionnaire.html", "questionnaire.pdf",
+                       "wave1.pdf", "xlsform.xlsx"})
 
 
 def render(instrument: Instrument, formats: tuple[str, ...],

@@ -7,6 +7,7 @@ atomically, so a failed run leaves ``out/`` as it was.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
@@ -15,11 +16,12 @@ from pathlib import Path
 import click
 
 from instrument import __version__, fonts
-from instrument.artifacts import FORMATS, RenderSettings, render
-from instrument.atomic import safe_part, write_folders
+from instrument.artifacts import FORMATS, OWN_FILES, RenderSettings, render
+from instrument.atomic import (restore_interrupted, restore_interrupted_builds, safe_part,
+                               write_folders)
 from instrument.cligroup import ReportingGroup
 from instrument.compile import Options, compile_instrument
-from instrument.errors import InstrumentError, Location, did_you_mean, problem
+from instrument.errors import InstrumentError, Location, did_you_mean, problem, raise_if
 from instrument.lint import RULES as LINT_RULES, lint, select
 from instrument.loader import (BANKS_DIR, PROFILES_DIR, bundled, display_name, load_bank,
                                load_profile, parse_bank, parse_profile, resolve, schema)
@@ -100,6 +102,7 @@ def build_cmd(banks: tuple[str, ...] = (), profiles: tuple[str, ...] = (), langs
       python build.py build --profile my-agency.yaml --scale yesno --out pilot/
     """
     started = time.perf_counter()
+    restore_interrupted_builds(out_dir)
     the_banks = [load_bank(b) for b in banks or tuple(bundled(BANKS_DIR))]
     profile_names = profiles or tuple(bundled(PROFILES_DIR))
     options = Options(scale=scale, rule=rule, threshold=threshold)
@@ -115,7 +118,7 @@ def build_cmd(banks: tuple[str, ...] = (), profiles: tuple[str, ...] = (), langs
                 rel = f"{safe_part(the_bank.id)}/{safe_part(profile.id)}-{safe_part(lang)}"
                 folders[rel] = render(inst, wanted, settings)
                 count += 1
-    write_folders(out_dir, folders)
+    write_folders(out_dir, folders, OWN_FILES)
     n_files = sum(len(f) for f in folders.values())
     where = ", ".join(f"{out_dir}/{b.id}/" for b in the_banks)
     click.echo(f"built {count} instrument{'s' * (count != 1)} ({n_files} files) into "
@@ -312,6 +315,7 @@ def xlsform_cmd(bank: str, profiles: tuple[str, ...], out_dir: Path, scale: str 
     """
     from instrument.xlsform import xlsform
 
+    restore_interrupted_builds(out_dir)
     the_bank = load_bank(bank)
     options = Options(scale=scale, rule=rule, threshold=threshold)
     folders: dict[str, dict[str, bytes]] = {}
@@ -322,7 +326,7 @@ def xlsform_cmd(bank: str, profiles: tuple[str, ...], out_dir: Path, scale: str 
             "xlsform.xlsx": xlsform(insts),
             "manifest.json": render(insts[0], ())["manifest.json"],
         }
-    write_folders(out_dir, folders)
+    write_folders(out_dir, folders, OWN_FILES)
     for rel in folders:
         click.echo(f"wrote {out_dir / rel / 'xlsform.xlsx'}")
 
@@ -381,7 +385,8 @@ def schema_cmd(kind: str) -> None:
                    "decides who passes. Example: --manifest out/pmbok6/pb-zh-TW/manifest.json")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the wave-2 PDFs and followup.csv; replaced whole, and only when "
-                   "everything succeeded (default: out/followup/<WAVE1 name>/). "
+                   "everything succeeded (default: out/followup/<WAVE1 name>-<8 hex digits "
+                   "of its path>/, so files of one name in two folders never share one). "
                    "Example: --out mail/wave2/")
 @click.option("--combined", is_flag=True,
               help="Also write wave2-all.pdf: every form in one file for batch printing, a "
@@ -430,6 +435,8 @@ def followup_cmd(wave1: Path, manifest_path: Path, out_dir: Path | None = None,
     from scoring.read import read_responses
 
     started = time.perf_counter()
+    folder = out_dir or default_followup_folder(wave1)
+    restore_interrupted(folder)
     instrument = load_manifest(manifest_path)
     result = read_responses([wave1], instrument, encoding=encoding)
     for warning in result.warnings:
@@ -437,11 +444,13 @@ def followup_cmd(wave1: Path, manifest_path: Path, out_dir: Path | None = None,
     responses = result.responses
     plans = plan(instrument, list(responses.respondent_id), list(responses.organisation),
                  responses.values)
-    folder = out_dir or Path("out") / "followup" / wave1.stem
+    settings = RenderSettings(paper=paper, font=font)
+    rows = [Location(str(f), int(r)) for f, r in zip(responses.source_file, responses.source_row)]
+    raise_if(pdf.unprintable(instrument, settings, plans, rows))  # before any form is drawn
     todo = sum(p.needs_wave2 for p in plans)
     with tqdm(total=todo, file=sys.stderr, unit="form", desc="wave-2 forms",
               disable=todo <= 50) as bar:
-        written = write_wave2(instrument, plans, folder, RenderSettings(paper=paper, font=font),
+        written = write_wave2(instrument, plans, folder, settings,
                               combined=combined, files={"followup.csv": followup_csv(plans)},
                               progress=bar.update, batch=pdf.COMBINED_BATCH)
     none = len(plans) - todo
@@ -457,6 +466,13 @@ def followup_cmd(wave1: Path, manifest_path: Path, out_dir: Path | None = None,
         click.echo(f"  {written.combined[0]} … {written.combined[-1].name} "
                    f"({len(written.combined)} printing files of up to {pdf.COMBINED_BATCH} "
                    "forms)")
+
+
+def default_followup_folder(wave1: Path) -> Path:
+    """out/followup/<name>-<8 hex digits of the file's full path>/: two files of one name in
+    different folders (agency A's and agency B's wave1.csv) never share a folder of forms."""
+    digest = hashlib.sha256(str(wave1.resolve()).encode("utf-8", "surrogateescape")).hexdigest()
+    return Path("out") / "followup" / f"{wave1.stem}-{digest[:8]}"
 
 
 def main() -> None:

@@ -61,6 +61,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                  "give the rule a value for every scale of the bank"),
     "BANK_011": ("language '{lang}' is not declared by the bank",
                  "use one of {langs}, or add it to 'languages:'"),
+    "BANK_012": ("rule '{rule}': {what} {detail}", "{fix}"),
     "BANK_020": ("an example is given for a stem without an {{eg}} slot ({where})",
                  "put {{eg}} in the stem where the example belongs, or remove the example"),
     "BANK_021": ("example format: {detail}",
@@ -115,7 +116,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                   "pass --font PATH to a TrueType (.ttf/.ttc with glyf outlines) CJK font; "
                   "OpenType/CFF fonts such as Noto CJK cannot be embedded by reportlab"),
     "BUILD_006": ("output name '{name}' is not allowed",
-                  "ids used as folder names may hold letters, digits, '.', '_' and '-' only"),
+                  "ids used as folder names may hold letters, digits, '.', '_' and '-' only, "
+                  "may not end in '.' and may not be a Windows device name (con, nul, com1, "
+                  "...)"),
     "BUILD_007": ("--threshold {value} {detail}", "{fix}"),
     # --- stem linter (instrument/lint.py; docs/authoring.md, "Linting stems") --
     "LINT_001": ("{n} {unit}, more than about {limit}",
@@ -156,6 +159,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "PDF_002": ("the font has no glyph for {chars!r} (in {where})",
                 "pass --font PATH to a TrueType font with these characters (e.g. Windows "
                 "mingliu.ttc), or change the text"),
+    "PDF_003": ("no installed font has {chars!r} (in {where}); report.pdf prints it as a box",
+                "install Debian's fonts-hanazono (bash scripts/install.sh does it), or pass "
+                "--font PATH to a TrueType font with these characters; report.html shows them"),
     # --- scorer: reading and validating responses (scoring/) ----------------
     # (add CSV_nnn and SCORE_nnn entries here)
     # --- import adapters (scoring/adapters.py) ---
@@ -259,6 +265,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "CSV_031": ("the workbook unpacks to {size}, more than the limit of {limit}",
                 "a data-entry workbook unpacks to a few MB; check that this is the right file, "
                 "or save the sheet as CSV UTF-8 and score the CSV"),
+    "CSV_032": ("{detail}",
+                "wait until the program writing the file (a download, a sync client, Excel "
+                "saving) has finished, then run again; nothing was read from it"),
+    "CSV_033": ("'{value}' holds invisible characters ({chars}); read as '{clean}'",
+                "nothing to do if '{clean}' is right; such characters come from copying text "
+                "out of web pages, Word or PDF files, and would have made two respondents of one"),
     "CSV_040": ("{n} answer(s) to stems or questions that form {form} (profile {profile}) does "
                 "not ask ({items}); ignored",
                 "nothing to do if the row belongs to that form: it does not ask these (they are "
@@ -291,6 +303,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "SCORE_007": ("'{name}' is not a single-choice background question of this "
                   "questionnaire{suggestion}",
                   "group by one of: {known} (codebook.csv lists the background questions)"),
+    # --- writing outputs (build.py, followup and the scorer) -----------------
+    "OUTPUT_001": ("cannot write the output: {detail}",
+                   "{fix}; earlier results there were left as they were"),
     # --- manifests ----------------------------------------------------------
     "MANIFEST_001": ("cannot read manifest: {detail}",
                      "pass the manifest.json that build.py wrote next to the questionnaire"),

@@ -165,6 +165,7 @@ def find(path: str | None = None) -> Font:
     """The font a PDF embeds: ``path`` (a --font), or the best one installed."""
     if path is None:
         return search(candidates())
+    _check_font_file(Path(path))
     why, face = _usable(Path(path), "")
     if face is None:
         raise InstrumentError([problem("BUILD_005", Location(str(path)), detail=why)])
@@ -191,3 +192,111 @@ def register(path: str | None = None) -> str:
     except Exception as exc:
         raise InstrumentError([problem("BUILD_005", Location(str(font.path)), detail=str(exc))])
     return name
+
+
+MAX_FONT_BYTES = 512 * 1024**2  # Windows' largest CJK .ttc is about 100 MB
+
+
+def _check_font_file(path: Path) -> None:
+    """A --font must be a regular file of a font's size: /dev/zero or a FIFO would hang
+    reportlab, which reads the whole file."""
+    from .inputs import NotReadable, open_input
+
+    try:
+        with open_input(path) as source:
+            size = source.size
+    except NotReadable as exc:
+        raise InstrumentError([problem("BUILD_005", Location(str(path)),
+                                       detail=f"cannot read it: {exc.detail}")]) from None
+    if size > MAX_FONT_BYTES:
+        raise InstrumentError([problem("BUILD_005", Location(str(path)),
+                                       detail=f"it is {size:,} bytes, too large for a font")])
+
+
+# --------------------------------------------------------------------------- fallback
+# For characters the CJK font lacks: CJK Extension B and later (planes 2 and 3), found in
+# rare names of people and places (e.g. 𠀋). AR PL UMing has about 1,800 of Extension B's
+# 42,720; HanaMin B (Debian's fonts-hanazono) has nearly all of B to F, as glyf outlines.
+FALLBACKS: tuple[str, ...] = (
+    "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf",
+    "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf",
+)
+FALLBACK_NAME = "CJK-fallback"
+
+
+@lru_cache(maxsize=1)
+def register_fallback() -> str | None:
+    """Register the first installed fallback font; its name, or None if none is installed.
+
+    Loaded only when a text needs it (the file is 30 MB).
+    """
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    for path in FALLBACKS:
+        if Path(path).is_file():
+            try:
+                pdfmetrics.registerFont(TTFont(FALLBACK_NAME, path))
+            except Exception:  # a damaged file: as if it were not there
+                continue
+            return FALLBACK_NAME
+    return None
+
+
+def _has(font: str, ch: str) -> bool:
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    return ord(ch) in getFont(font).face.charToGlyph
+
+
+@lru_cache(maxsize=1)
+def _unicode_beyond_the_bmp() -> None:
+    """Make reportlab's ToUnicode map name characters beyond U+FFFF in UTF-16, as the PDF
+    format wants (it writes <2000B>, which readers refuse, so copying or searching 𠀋 in a
+    PDF found nothing). Same output for every other character."""
+    import re
+
+    from reportlab.pdfbase import ttfonts
+
+    original = ttfonts.makeToUnicodeCMap
+    beyond = re.compile(r"^(<[0-9A-F]{2}>) <([0-9A-F]{5,6})>$", re.MULTILINE)
+
+    def cmap(fontname: str, subset) -> str:
+        return beyond.sub(lambda m: f"{m[1]} <{chr(int(m[2], 16)).encode('utf-16-be').hex()}>"
+                          .upper(), original(fontname, subset))
+
+    ttfonts.makeToUnicodeCMap = cmap
+
+
+def runs(text: str, font: str) -> list[tuple[str, str]]:
+    """``text`` as (font, piece) runs: each character in ``font`` if it has a glyph for it,
+    else in the fallback font if that has one, else in ``font`` (it prints as a box; see
+    ``unprintable``). Plain text in one font is one run, checked without the fallback."""
+    if text and max(text) > "\uffff":
+        _unicode_beyond_the_bmp()
+    if all(ch.isspace() or _has(font, ch) for ch in text):
+        return [(font, text)] if text else []
+    fallback = register_fallback()
+    out: list[tuple[str, str]] = []
+    for ch in text:
+        use = font if ch.isspace() or _has(font, ch) or fallback is None \
+            or not _has(fallback, ch) else fallback
+        if out and out[-1][0] == use:
+            out[-1] = (use, out[-1][1] + ch)
+        else:
+            out.append((use, ch))
+    return out
+
+
+def unprintable(text: str, font: str) -> str:
+    """The characters of ``text`` that neither ``font`` nor the fallback has ('' if none)."""
+    missing = {ch for f, piece in runs(text, font) if f == font for ch in piece
+               if not ch.isspace() and not _has(font, ch)}
+    return "".join(sorted(missing))
+
+
+def width(text: str, font: str, size: float) -> float:
+    """Width of ``text`` in points as ``runs`` prints it."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return sum(stringWidth(piece, f, size) for f, piece in runs(text, font))

@@ -9,6 +9,7 @@ problems of a pass are reported together.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ def display_name(path: Path) -> str:
     path = Path(path)
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # outside the folder; a symlink loop
         return str(path)
 
 
@@ -70,7 +71,9 @@ def _schema_problems(data: Any, kind: str, marks: Marks, filename: str) -> list:
                 detail += " (put the value in quotes)"
         elif err.validator == "pattern":
             desc = err.schema.get("description", f"pattern {err.validator_value}")
-            detail = f"{where_text}: {err.instance!r} is not allowed here. {desc}"
+            shown = repr(err.instance)
+            shown = shown if len(shown) <= 42 else shown[:40] + "\u2026"
+            detail = f"{where_text}: {shown} is not allowed here. {desc}"
         else:
             detail = f"{where_text}: {err.message}"
         found.append(problem("SCHEMA_001", loc, detail=detail))
@@ -252,11 +255,28 @@ def _check_rules(data: dict, check: _TextChecker) -> None:
             if sid not in values:
                 out.add("BANK_010", where(marks, ("rules", i), filename), rule=r["id"],
                         detail=f"no {param} for scale '{sid}'")
-        for sid in values:
+        for sid, value in values.items():
             if sid not in scale_ids:
                 out.add("BANK_006", key_where(marks, ("rules", i, param, sid), filename),
                         kind="scale", id=sid, suggestion=did_you_mean(sid, scale_ids),
                         known=", ".join(scale_ids))
+                continue
+            scale = data["scales"][scale_ids.index(sid)]
+            bad = _rule_value(param, value, [c["code"] for c in scale["codes"]
+                                             if not c.get("missing")])
+            if bad:
+                out.add("BANK_012", where(marks, ("rules", i, param, sid), filename),
+                        rule=r["id"], what=f"{param} {value:g} for scale '{sid}'", detail=bad[0],
+                        fix=bad[1])
+        if "share" in r and not math.isfinite(r["share"]):
+            out.add("BANK_012", where(marks, ("rules", i, "share"), filename), rule=r["id"],
+                    what=f"share {r['share']:g}", detail="is not a number",
+                    fix="give the share of stems that must reach min_code, e.g. share: 0.5")
+        if "min_answered" in r and not math.isfinite(r["min_answered"]):
+            out.add("BANK_012", where(marks, ("rules", i, "min_answered"), filename),
+                    rule=r["id"], what=f"min_answered {r['min_answered']:g}",
+                    detail="is not a number", fix="give the share of stems that need a "
+                    "substantive answer before the set is rated, e.g. min_answered: 0.5")
 
 
 def _check_defaults(data: dict, check: _TextChecker) -> None:
@@ -386,6 +406,23 @@ def _choices(items: list[dict]) -> tuple[Choice, ...]:
 
 def _missing_kind(value: object) -> str | None:
     return DONT_KNOW if value is True else (value or None)
+
+
+def _rule_value(param: str, value: float, valid: list[int]) -> tuple[str, str] | None:
+    """(what is wrong, how to fix) for a rule's threshold or min_code on a scale, or None.
+
+    A threshold of NaN closed every gate and wrote invalid JSON into manifest.json; one
+    above the highest code (99) closed every gate, one below the lowest opened every one.
+    """
+    low, high = min(valid), max(valid)
+    if not (math.isfinite(value) and low <= value <= high):
+        example = f"{(low + high) / 2:g}" if param == "threshold" else f"{high}"
+        return (f"is outside the scale ({low} to {high})",
+                f"give a {param} from {low} to {high}, e.g. {example}")
+    if param == "min_code" and value != int(value):
+        return ("is not a code of the scale",
+                f"give one of the scale's codes ({', '.join(map(str, sorted(valid)))})")
+    return None
 
 
 def _bank_from(d: dict, sources: dict) -> Bank:
@@ -575,7 +612,7 @@ def resolve(name_or_path: str, folder: Path, code: str) -> Path:
         (".yaml", ".yml"))
     if looks_like_path:
         path = Path(name_or_path)
-        if path.is_file():
+        if os.path.lexists(path):  # read_text says what is wrong with a folder or a device
             return path
         raise InstrumentError([problem("YAML_006", Location(name_or_path), detail="no such file")])
     raise InstrumentError([problem(code, Location("command line"), name=name_or_path,

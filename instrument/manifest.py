@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from .errors import InstrumentError, Location, problem
+from .inputs import NotReadable, TooLarge, read_bounded
 from .model import Instrument, body_hash
 
 MAX_MANIFEST_BYTES = 20_000_000
@@ -16,11 +17,12 @@ def load_manifest(path: Path | str) -> Instrument:
     path = Path(path)
     where = Location(str(path))
     try:
-        if path.stat().st_size > MAX_MANIFEST_BYTES:
-            raise InstrumentError([problem("MANIFEST_001", where, detail="file is too large")])
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise InstrumentError([problem("MANIFEST_001", where, detail=exc.strerror or str(exc))])
+        data = json.loads(read_bounded(path, MAX_MANIFEST_BYTES).decode("utf-8-sig"))
+    except TooLarge:
+        raise InstrumentError([problem("MANIFEST_001", where,
+                                       detail="file is too large")]) from None
+    except NotReadable as exc:
+        raise InstrumentError([problem("MANIFEST_001", where, detail=exc.detail)]) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InstrumentError([problem("MANIFEST_001", where, detail=f"not valid JSON ({exc})")])
     except RecursionError:  # "[[[[..." nested deeper than the parser's stack
@@ -42,10 +44,8 @@ def find_manifests(root: Path | str = "out") -> dict[str, list[Path]]:
     found: dict[str, list[Path]] = {}
     for path in sorted(Path(root).glob("**/manifest.json")):
         try:  # anything that is not a readable manifest is passed over, not an error here
-            if path.stat().st_size > MAX_MANIFEST_BYTES:
-                continue
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (OSError, ValueError, RecursionError):
+            data = json.loads(read_bounded(path, MAX_MANIFEST_BYTES).decode("utf-8-sig"))
+        except (NotReadable, ValueError, RecursionError):
             continue
         ident = data.get("id") if isinstance(data, dict) else None
         if isinstance(ident, str):

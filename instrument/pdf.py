@@ -25,10 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -40,8 +37,8 @@ from reportlab.pdfgen.canvas import Canvas
 
 from . import __version__, fonts
 from .artifacts import RenderSettings
-from .atomic import locked
-from .errors import InstrumentError, Location, problem
+from .atomic import foreign_entries, replacing, symlink_in
+from .errors import InstrumentError, Location, Problem, problem
 from .followup import Plan, paper_routing, wave2_items
 from .model import BackgroundItem, Instrument, Label
 
@@ -408,12 +405,17 @@ class _Layout:
         for where, text in texts:
             self.check(text, where)
 
+    def missing(self, text: str) -> str:
+        """The characters of ``text`` the font has no glyph for ('' if none); only the plain
+        space and line breaks are not drawn as glyphs (U+2002 or a tab would be)."""
+        return "".join(sorted({ch for ch in text
+                               if ch not in " \n" and ord(ch) not in self._glyphs}))
+
     def check(self, text: str, where: str) -> None:
-        """Refuse text the font cannot show (it would print as empty boxes, 'tofu'); only
-        the plain space and line breaks are not drawn as glyphs (U+2002 or a tab would be)."""
-        missing = sorted({ch for ch in text if ch not in " \n" and ord(ch) not in self._glyphs})
+        """Refuse text the font cannot show (it would print as empty boxes, 'tofu')."""
+        missing = self.missing(text)
         if missing:
-            raise InstrumentError([problem("PDF_002", Location("font"), chars="".join(missing),
+            raise InstrumentError([problem("PDF_002", Location("font"), chars=missing,
                                            where=where)])
 
     def wrap(self, text: str, size: float, width: float) -> list[str]:
@@ -1319,20 +1321,46 @@ def render_wave2(instrument: Instrument, plan: Plan,
                        Respondent(plan.respondent_id, plan.organisation), plan.areas)[0]
 
 
+def unprintable(instrument: Instrument, settings: RenderSettings, plans: Sequence[Plan],
+                rows: Sequence[Location]) -> list[Problem]:
+    """PDF_002 for each distinct id or organisation of a needed form that the font cannot
+    print, at its first row (``rows``: where each plan's answers came from). Checked before
+    any form is drawn, so one run lists them all."""
+    lay = _layout(instrument, settings)
+    found: dict[tuple[str, str], Problem] = {}
+    for where, p in zip(rows, plans):
+        if not p.needs_wave2:
+            continue
+        for column, text in (("respondent_id", p.respondent_id), ("organisation", p.organisation)):
+            missing = lay.missing(text) if (column, text) not in found else ""
+            if missing:
+                found[column, text] = problem("PDF_002", where, chars=missing,
+                                              where=f"column '{column}'")
+    return list(found.values())
+
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-\u3400-\u9fff]+")
+_COMBINED = re.compile(r"wave2-all(-\d{4})?\.pdf", re.IGNORECASE)  # the printing files' names
 
 
 def wave2_filenames(plans: Sequence[Plan]) -> dict[str, str]:
-    """respondent id -> file name (``wave2-<id>.pdf``, made safe and unique)."""
+    """respondent id -> file name (``wave2-<id>.pdf``, made safe and unique).
+
+    Ids that make the same name (``x/`` and ``x``, or ``R1`` and ``r1`` on a file system
+    that ignores case) are told apart by their row number (``wave2-x-3.pdf``), and a
+    counter if even that is taken; the printing files' names (``wave2-all.pdf``,
+    ``wave2-all-0001.pdf``) are never given to a respondent, with --combined or without.
+    """
     names: dict[str, str] = {}
     used: set[str] = set()
     for k, p in enumerate(plans, 1):
         if not p.needs_wave2:
             continue
         stem = _UNSAFE.sub("_", p.respondent_id).strip("._")[:80] or f"row{k}"
-        name = f"wave2-{stem}.pdf"
-        if name.lower() in used:
-            name = f"wave2-{stem}-{k}.pdf"
+        name, n = f"wave2-{stem}.pdf", 1
+        while name.lower() in used or _COMBINED.fullmatch(name):
+            name = f"wave2-{stem}-{k}.pdf" if n == 1 else f"wave2-{stem}-{k}-{n}.pdf"
+            n += 1
         used.add(name.lower())
         names[p.respondent_id] = name
     return names
@@ -1343,18 +1371,24 @@ _OUR_FILES = re.compile(r"^(wave2-.+\.pdf|followup\.csv)$")
 
 def _check_replaceable(folder: Path) -> None:
     """``folder`` is replaced whole: refuse one that holds anything but an earlier run's files
-    (``--out .`` must never delete the user's work)."""
+    (``--out .`` must never delete the user's work), and any path through a symbolic link."""
+    def refuse(detail: str) -> None:
+        raise InstrumentError([problem("BUILD_003", Location(str(folder)), detail=detail)])
+
+    link = symlink_in(folder)
+    if link is not None:
+        refuse(f"{link} is a symbolic link; refusing to write through it")
+    if folder.exists() and not folder.is_dir():
+        refuse(f"{folder} exists and is not a folder")
     if not folder.exists():
         return
     if folder.resolve() in (Path.cwd().resolve(), *Path.cwd().resolve().parents):
         foreign = [folder.name or str(folder)]
     else:
-        foreign = [p.name for p in folder.iterdir() if not (p.is_file() and _OUR_FILES.match(p.name))]
+        foreign = foreign_entries(folder, lambda name: bool(_OUR_FILES.match(name)))
     if foreign:
-        raise InstrumentError([problem(
-            "BUILD_003", Location(str(folder)),
-            detail=f"{folder} already holds other files ({', '.join(sorted(foreign)[:3])}); "
-                   "wave-2 forms replace their folder whole, so give a new or empty folder")])
+        refuse(f"{folder} already holds other files ({', '.join(foreign[:3])}); wave-2 forms "
+               "replace their folder whole, so give a new or empty folder")
 
 
 COMBINED_BATCH = 500  # forms per combined printing file: bounds memory (reportlab keeps a
@@ -1396,54 +1430,36 @@ def write_wave2(instrument: Instrument, plans: Sequence[Plan], folder: Path | st
     """
     lay = _layout(instrument, settings)
     folder = Path(folder)
-    root = folder.parent
-    if folder.is_symlink() or root.is_symlink() or (folder.exists() and not folder.is_dir()):
-        raise InstrumentError([problem("BUILD_003", Location(str(folder)),
-                                       detail=f"{folder} is a symbolic link or not a folder")])
-    _check_replaceable(folder)
     names = wave2_filenames(plans)
+    batches = combined_names(len(names), batch) if combined else []
     forms = pages = 0
-    with locked(root):
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
-        try:
-            new = staging / "new"
-            new.mkdir()
-            batches = combined_names(len(names), batch) if combined else []
-            all_canvas = None
+    with replacing(folder, _check_replaceable) as new:
+        all_canvas = None
 
-            def finish_batch() -> None:
-                if all_canvas is not None:
-                    all_canvas.showOutline()
-                    with _binary_streams():
-                        all_canvas.save()
+        def finish_batch() -> None:
+            if all_canvas is not None:
+                all_canvas.showOutline()
+                with _binary_streams():
+                    all_canvas.save()
 
-            for p in plans:
-                if not p.needs_wave2:
-                    continue
-                form = _Form("wave2", p.areas, p.respondent_id, p.organisation)
-                data, n = lay.pdf(form)
-                with open(new / names[p.respondent_id], "wb") as fh:
-                    fh.write(data)
-                if batches and forms % batch == 0:  # start the next printing file
-                    finish_batch()
-                    all_canvas = lay.canvas(str(new / batches[forms // batch]),
-                                            _Form("wave2", ()))
-                forms += 1
-                pages += n
-                if all_canvas is not None:
-                    lay.draw(all_canvas, form, bookmark=p.respondent_id)
-                if progress:
-                    progress(1)
-            finish_batch()
-            for name, data in (files or {}).items():
-                with open(new / name, "wb") as fh:
-                    fh.write(data)
-            for path in new.iterdir():
-                with open(path, "rb") as fh:
-                    os.fsync(fh.fileno())
-            if folder.exists():
-                os.replace(folder, staging / "old")
-            os.replace(new, folder)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        for p in plans:
+            if not p.needs_wave2:
+                continue
+            form = _Form("wave2", p.areas, p.respondent_id, p.organisation)
+            data, n = lay.pdf(form)
+            with open(new / names[p.respondent_id], "xb") as fh:  # never over another's form
+                fh.write(data)
+            if batches and forms % batch == 0:  # start the next printing file
+                finish_batch()
+                all_canvas = lay.canvas(str(new / batches[forms // batch]), _Form("wave2", ()))
+            forms += 1
+            pages += n
+            if all_canvas is not None:
+                lay.draw(all_canvas, form, bookmark=p.respondent_id)
+            if progress:
+                progress(1)
+        finish_batch()
+        for name, data in (files or {}).items():
+            with open(new / name, "xb") as fh:
+                fh.write(data)
     return Wave2Result(folder, forms, pages, tuple(folder / name for name in batches))

@@ -182,7 +182,7 @@ def entry_xlsx(instrument: Instrument) -> bytes:
     widths = {**dict.fromkeys(ID_COLUMNS, 14), **dict.fromkeys(instrument.background_ids, 12)}
     for k, name in enumerate(cols, start=1):
         if name in notes:
-            ws.cell(row=1, column=k).comment = Comment(neutralise(notes[name]), "codebook",
+            ws.cell(row=1, column=k).comment = Comment(notes[name], "codebook",  # never a formula
                                                        width=300, height=120)
         ws.column_dimensions[get_column_letter(k)].width = widths.get(name, 9)
 
@@ -205,7 +205,7 @@ def _codebook_sheet(book, instrument: Instrument) -> None:
     from openpyxl.utils import get_column_letter
 
     for row in codebook_rows(instrument):
-        book.append([neutralise(v) if isinstance(v, str) else v for v in row])
+        append_text_row(book, row)
     book.freeze_panes = "B2"
     for k, name in enumerate(CODEBOOK_COLUMNS, start=1):
         book.column_dimensions[get_column_letter(k)].width = CODEBOOK_WIDTHS[name]
@@ -260,6 +260,16 @@ def _question_check(q: BackgroundItem):
                       formula2=plain_number(1e15))
     return _check(message, type="textLength", operator="lessThanOrEqual",
                   formula1=str(q.max_length))
+
+
+def append_text_row(ws, row: Sequence[object]) -> None:
+    """Append ``row`` with its text as text: openpyxl makes a cell that starts with '=' a
+    formula, so such cells are stored as strings. An XLSX string cell is never evaluated,
+    so no protective "'" is needed (it would show in the cell, unlike in a CSV)."""
+    ws.append(list(row))
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
 
 
 def save_workbook(wb) -> bytes:

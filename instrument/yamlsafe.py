@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import Collector, InstrumentError, Location, problem
+from .inputs import NotReadable, TooLarge, read_bounded
 
 MAX_BYTES = 2_000_000  # the PMBOK bank is ~100 kB
 MAX_DEPTH = 40
@@ -71,13 +72,13 @@ def read_text(path: Path, display: str | None = None) -> str:
     """Read a UTF-8 file (BOM allowed) with a size bound and a located decode error."""
     name = display or str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InstrumentError([problem("YAML_005", Location(name), what=f"file size ({size:,} bytes)",
-                                           limit=f"{MAX_BYTES:,} bytes")])
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InstrumentError([problem("YAML_006", Location(name), detail=exc.strerror or str(exc))])
+        data = read_bounded(path, MAX_BYTES)  # a FIFO or /dev/zero is refused, never read
+    except TooLarge as exc:
+        raise InstrumentError([problem("YAML_005", Location(name),
+                                       what=f"file size ({exc.size:,} bytes)",
+                                       limit=f"{MAX_BYTES:,} bytes")]) from None
+    except NotReadable as exc:
+        raise InstrumentError([problem("YAML_006", Location(name), detail=exc.detail)]) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -1,4 +1,4 @@
-"""Bar charts for the PDF report, drawn by reportlab.graphics (HorizontalBarChart, Legend).
+"""Bar charts for the PDF report, drawn by reportlab.graphics (HorizontalBarChart and a key).
 
 Horizontal bars, so ten Chinese knowledge-area names read left to right instead
 of crowding a category axis; every bar carries its number and bars have a dark
@@ -9,10 +9,11 @@ safe) in the same order as the HTML report's classes ``s0``..``s7``.
 from __future__ import annotations
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
-from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Drawing, Group, Rect, String
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from instrument import fonts
 
 from .report_view import Bars
 
@@ -30,11 +31,36 @@ LEGEND_ROW = 11.0
 
 def fit(text: str, font: str, size: float, width: float) -> str:
     """``text`` cut with '…' to fit ``width`` points (a Drawing's String never wraps)."""
-    if stringWidth(text, font, size) <= width:
+    if fonts.width(text, font, size) <= width:
         return text
-    while text and stringWidth(text + "…", font, size) > width:
+    while text and fonts.width(text + "…", font, size) > width:
         text = text[:-1]
     return text + "…"
+
+
+def label(x: float, y: float, text: str, font: str, size: float) -> Group:
+    """``text`` drawn from (x, y) on, each run in the font that has its glyphs
+    (``fonts.runs``: a name with 𠀋 must not print a box)."""
+    group = Group()
+    for face, piece in fonts.runs(text, font):
+        group.add(String(x, y, piece, fontName=face, fontSize=size, fillColor=INK))
+        x += stringWidth(piece, face, size)
+    return group
+
+
+def legend(bars: Bars, font: str, x: float, top: float, rows: int, column_width: float) -> Group:
+    """The key of a chart: a swatch and 'A  name' per series, ``rows`` to a column."""
+    group = Group()
+    swatch = 7
+    for k, (c, key, name) in enumerate(zip(bars.colours, bars.keys, bars.series)):
+        left = x + (k // rows) * column_width
+        y = top - (k % rows) * LEGEND_ROW - swatch
+        group.add(Rect(left, y, swatch, swatch, fillColor=colour(c), strokeColor=INK,
+                       strokeWidth=0.4))
+        group.add(label(left + swatch + 4, y + 0.5,
+                        fit(f"{key}  {name}", font, FONT_SIZE, column_width - 20), font,
+                        FONT_SIZE))
+    return group
 
 
 def colour(index: int) -> colors.Color:
@@ -117,26 +143,10 @@ def bar_chart(bars: Bars, font: str, width: float, *, title: bool = True,
 
     y = height - 2
     if title:
-        drawing.add(String(0, y - 9, fit(bars.title, font, FONT_SIZE + 1.5, width), fontName=font,
-                           fontSize=FONT_SIZE + 1.5, fillColor=INK))
+        drawing.add(label(0, y - 9, fit(bars.title, font, FONT_SIZE + 1.5, width), font,
+                          FONT_SIZE + 1.5))
         y -= 14
     if legend_rows:
-        legend = Legend()
-        legend.x = label_width
-        legend.y = y
-        legend.boxAnchor = "nw"
-        legend.fontName = font
-        legend.fontSize = FONT_SIZE
-        legend.columnMaximum = legend_rows
-        legend.deltay = LEGEND_ROW
-        legend.dx = legend.dy = 7
-        legend.dxTextSpace = 4
-        legend.deltax = (width - label_width) / legend_columns
-        legend.strokeColor = INK
-        legend.strokeWidth = 0.4
-        legend.alignment = "right"
-        room = legend.deltax - 20
-        legend.colorNamePairs = [(colour(c), fit(f"{key}  {name}", font, FONT_SIZE, room))
-                                 for c, key, name in zip(bars.colours, bars.keys, bars.series)]
-        drawing.add(legend)
+        drawing.add(legend(bars, font, label_width, y, legend_rows,
+                           (width - label_width) / legend_columns))
     return drawing

@@ -22,6 +22,7 @@ from pathlib import Path
 import click
 
 from instrument import __version__
+from instrument.atomic import restore_interrupted
 from instrument.cligroup import ReportingGroup
 from instrument.errors import InstrumentError, Location, did_you_mean, problem
 from instrument.manifest import bundled_instrument, find_manifests, load_manifest
@@ -30,7 +31,7 @@ from instrument.model import GateRule, Instrument
 from .adapters import PLATFORMS, languages
 from .output import FORMATS, LAYOUTS, check_out, run_files, warnings_text, write_folder
 from .tidy import DETAIL_LEVELS
-from .read import Limits, ReadOptions, peek_instrument_ids, read_files
+from .read import Limits, ReadOptions, peek_instrument_ids, read_files, unreadable
 from .responses import ReadResult
 from .variants import Variants
 
@@ -225,6 +226,7 @@ def score_cmd(files: tuple[Path, ...], manifests: tuple[Path, ...], encoding: st
       python -m scoring score returns/*.csv --by BG_TRAINING --out by-training/
     """
     started = time.perf_counter()
+    restore_interrupted(out_dir)
     forms = _forms(files, manifests, encoding)
     instrument = forms.instrument
     _check_by(instrument, by)
@@ -257,6 +259,12 @@ def score_cmd(files: tuple[Path, ...], manifests: tuple[Path, ...], encoding: st
         from .reports import ReportSettings
 
         settings = ReportSettings(language=lang, font=font, paper=paper)
+    if "pdf" in formats:  # names no installed font can print: say so, everywhere
+        from .report_pdf import font_problems
+
+        unprintable = font_problems(scores, settings)
+        click.echo(warnings_text(unprintable), err=True, nl=False)
+        scores = dataclasses.replace(scores, warnings=[*scores.warnings, *unprintable])
     files_out = run_files(scores, tuple(formats), detail, settings, layout)
     write_folder(out_dir, files_out)
     n_org = len({o for o in responses.organisation if o})
@@ -389,8 +397,8 @@ def _forms(files: tuple[Path, ...], manifests: tuple[Path, ...],
     given = [load_manifest(m) for m in manifests]
     named = peek_instrument_ids(files, encoding)
     where = Location("command line")
-    if not given and not named:
-        raise InstrumentError([problem("SCORE_002", where)])
+    if not given and not named:  # a file that cannot be read names no instrument: say that first
+        raise InstrumentError(unreadable(files) or [problem("SCORE_002", where)])
     known = {i.id for i in given}
     built = find_manifests(MANIFEST_ROOT) if set(named) - known else {}
     chosen = list(given)

@@ -3,24 +3,19 @@
 ``run_files`` decides the files of a run from the chosen formats; large tables
 are streamed (a callable that writes into an open file) instead of held as
 bytes. ``write_folder`` writes them into a staging folder beside ``--out`` and
-swaps it in with ``os.replace`` only when every file is complete, so a failed or
-interrupted run leaves an existing ``--out`` exactly as it was. It refuses to
-replace a folder that holds files the scorer did not write. A lock on the parent
-folder keeps two runs from swapping at once, and the next run clears the staging
-folder a killed run left behind.
+swaps it in only when every file is complete (``instrument.atomic.replacing``), so a
+failed or interrupted run leaves an existing ``--out`` as it was, and the next run
+puts back results a killed run had moved aside. It refuses to replace a folder that
+holds files the scorer did not write. A lock on the parent folder keeps two runs
+from swapping at once.
 """
 
 from __future__ import annotations
 
-import glob
-import os
-import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable, Mapping
 
-from instrument.atomic import locked_folder
+from instrument.atomic import foreign_entries, replacing, symlink_in
 from instrument.errors import InstrumentError, Location, Problem, problem
 
 from . import tidy
@@ -74,52 +69,13 @@ def warnings_text(warnings: list[Problem]) -> str:
 
 def write_folder(out: Path, files: Mapping[str, bytes | Writer]) -> None:
     """Write ``files`` as the whole content of folder ``out``, atomically."""
-    out = Path(out)
-    check_out(out)
-    parent = out.parent
-    try:
-        with locked_folder(parent):
-            check_out(out)  # again: a concurrent run may have changed it while we waited
-            _clear_leftovers(parent, out.name)
-            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=parent))
-            _fill_and_swap(out, staging, files)
-    except OSError as exc:
-        raise InstrumentError([problem("SCORE_004", Location("command line"), path=str(out),
-                                       detail=exc.strerror or str(exc))]) from None
-
-
-def _clear_leftovers(parent: Path, name: str) -> None:
-    """Remove staging and old folders of runs into ``name`` that were killed midway.
-
-    Only called under the lock, so no other run of ours is using them.
-    """
-    for leftover in parent.glob(f".{glob.escape(name)}.*-*"):
-        if leftover.is_dir() and not leftover.is_symlink() and \
-                re.fullmatch(rf"\.{re.escape(name)}\.(staging|old)-[^/]+", leftover.name):
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _fill_and_swap(out: Path, staging: Path, files: Mapping[str, bytes | Writer]) -> None:
-    parent = out.parent
-    trash = None
-    try:
+    with replacing(Path(out), check_out) as staging:
         for name, content in files.items():
-            with open(staging / name, "wb") as fh:
+            with open(staging / name, "xb") as fh:
                 if isinstance(content, bytes):
                     fh.write(content)
                 else:
                     content(fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.chmod(staging, 0o755)
-        if out.exists():
-            trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
-            os.replace(out, trash / "old")
-        os.replace(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if trash is not None:
-            shutil.rmtree(trash, ignore_errors=True)
 
 
 def check_out(out: Path) -> None:
@@ -128,13 +84,15 @@ def check_out(out: Path) -> None:
         raise InstrumentError([problem("SCORE_004", Location("command line"), path=str(out),
                                        detail=detail)])
 
-    if out.is_symlink():
-        refuse("it is a symbolic link; refusing to write through it")
+    link = symlink_in(out)
+    if link is not None:
+        refuse(f"{link} is a symbolic link; refusing to write through it" if link != out
+               else "it is a symbolic link; refusing to write through it")
     if out.exists() and not out.is_dir():
         refuse("it exists and is not a folder")
     if out.is_dir():
         try:
-            foreign = sorted(p.name for p in out.iterdir() if p.name not in OWN_FILES or p.is_dir())
+            foreign = foreign_entries(out, OWN_FILES.__contains__)
         except OSError as exc:
             refuse(exc.strerror or str(exc))
         if foreign:

@@ -51,7 +51,9 @@ from typing import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from instrument.errors import Location, did_you_mean
+from instrument.errors import Location, Problem, did_you_mean, problem
+from instrument.inputs import (INVISIBLE, Changed, Input, NotReadable, invisible_in, open_input,
+                               visible)
 from instrument.model import ID_COLUMNS, Instrument
 
 from .adapters import adapt, detect, native_csv, suspect
@@ -121,9 +123,11 @@ def read_files(paths: Sequence[Path], instrument: Instrument | Variants,
     instrument = variants.instrument
     log = ProblemLog(max_shown=options.limits.max_shown)
     acc = _Accumulator(len(instrument.item_ids), instrument.background_ids)
-    acc.reserve(sum(_row_bound(Path(p), options.limits.max_file_bytes) for p in paths))
-    for path in paths:
-        _read_one(Path(path), variants, options, log, acc)
+    with contextlib.ExitStack() as opened:
+        sources = [_open(Path(p), opened) for p in paths]
+        acc.reserve(sum(_row_bound(s, options.limits.max_file_bytes) for s in sources))
+        for source in sources:
+            _read_one(source, variants, options, log, acc)
     got = acc.arrays()
     ids, org, wave, values, files, rows = (got[k] for k in ("id", "org", "wave", "values",
                                                             "file", "row"))
@@ -152,35 +156,51 @@ def read_files(paths: Sequence[Path], instrument: Instrument | Variants,
 
 
 # --------------------------------------------------------------------------- one file
-def _read_one(path: Path, variants: Variants, options: ReadOptions, log: ProblemLog,
-              acc: "_Accumulator") -> None:
-    name = str(path)
+def _open(path: Path, opened: contextlib.ExitStack) -> Input | tuple[Path, NotReadable]:
+    """The file opened once for every pass over it, or why it cannot be (reported in turn)."""
+    try:
+        return opened.enter_context(open_input(path))
+    except NotReadable as exc:
+        return path, exc
+
+
+def _read_one(source: Input | tuple[Path, NotReadable], variants: Variants,
+              options: ReadOptions, log: ProblemLog, acc: "_Accumulator") -> None:
+    if isinstance(source, tuple):
+        log.add("CSV_001", Location(str(source[0])), detail=source[1].detail)
+        return
+    name = str(source.path)
+    try:
+        _read_source(source, name, variants, options, log, acc)
+        source.check_unchanged()
+    except Changed as exc:
+        log.add("CSV_032", Location(name), detail=exc.detail)
+    except NotReadable as exc:
+        log.add("CSV_001", Location(name), detail=exc.detail)
+    except OSError as exc:  # e.g. an I/O error on a failing disk or a network share
+        log.add("CSV_001", Location(name), detail=exc.strerror or str(exc))
+
+
+def _read_source(source: Input, name: str, variants: Variants, options: ReadOptions,
+                 log: ProblemLog, acc: "_Accumulator") -> None:
     where = Location(name)
     limits = options.limits
-    try:
-        size = path.stat().st_size
-        if not path.is_file():
-            log.add("CSV_001", where, detail="not a file")
-            return
-        with open(path, "rb") as fh:
-            magic = fh.read(8)
-    except OSError as exc:
-        log.add("CSV_001", where, detail=exc.strerror or str(exc))
-        return
+    size = source.size
+    magic = source.head(8)
     if size > limits.max_file_bytes:
         log.add("CSV_002", where, size=_mb(size), limit=_mb(limits.max_file_bytes))
         return
     if magic.startswith(OLE_MAGIC):
         log.add("CSV_028", where, what="an Excel 97-2003 workbook (.xls)")
         return
-    suffix = path.suffix.lower()
+    suffix = source.path.suffix.lower()
     if magic.startswith(ZIP_MAGIC) or suffix in (".xlsx", ".xlsm"):
         if suffix in (".ods", ".numbers"):
             log.add("CSV_028", where, what=f"a {suffix} file")
             return
-        _read_xlsx(path, name, variants, options, log, acc)
+        _read_xlsx(source, name, variants, options, log, acc)
         return
-    _read_text(path, name, size, variants, options, log, acc)
+    _read_text(source, name, size, variants, options, log, acc)
 
 
 def _mb(n: int) -> str:
@@ -188,11 +208,10 @@ def _mb(n: int) -> str:
 
 
 # --------------------------------------------------------------------------- encodings
-def _detect_encoding(path: Path, name: str, forced: str | None, log: ProblemLog,
+def _detect_encoding(source: Input, name: str, forced: str | None, log: ProblemLog,
                      chunk: int) -> str | None:
-    """The codec to read ``path`` with, or None after logging why it cannot be read."""
-    with open(path, "rb") as fh:
-        head = fh.read(4)
+    """The codec to read ``source`` with, or None after logging why it cannot be read."""
+    head = source.head(4)
     if forced:
         codec = codecs.lookup(forced).name
         if codec == "utf-8" and head.startswith(BOM_UTF8):
@@ -200,23 +219,25 @@ def _detect_encoding(path: Path, name: str, forced: str | None, log: ProblemLog,
         return codec  # UTF-8 is checked block by block as it is parsed
     if head.startswith(BOM_UTF8):
         return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00
+        return "utf-32"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    bad = _first_bad(path, "utf-8", chunk)
+    bad = _first_bad(source, "utf-8", chunk)
     if bad is None:
         return "utf-8"
-    if _first_bad(path, "cp950", chunk) is None:
+    if _first_bad(source, "cp950", chunk) is None:
         log.add("CSV_004", Location(name))
         return "cp950"
     log.add("CSV_003", Location(name, bad[1]), byte=bad[0])
     return None
 
 
-def _first_bad(path: Path, codec: str, chunk: int) -> tuple[str, int] | None:
+def _first_bad(source: Input, codec: str, chunk: int) -> tuple[str, int] | None:
     """(byte shown as 0xNN, row) of the first byte ``codec`` cannot decode, or None."""
     decoder = codecs.getincrementaldecoder(codec)(errors="strict")
     rows = 1
-    with open(path, "rb") as fh:
+    with source.open() as fh:
         while True:
             raw = fh.read(chunk)
             final = not raw
@@ -233,9 +254,9 @@ def _first_bad(path: Path, codec: str, chunk: int) -> tuple[str, int] | None:
             rows += raw.count(b"\n")
 
 
-def _utf8_chunks(path: Path, codec: str, chunk: int, consumed: list[int]) -> Iterator[bytes]:
+def _utf8_chunks(source: Input, codec: str, chunk: int, consumed: list[int]) -> Iterator[bytes]:
     """The file as UTF-8 bytes in pieces; ``consumed[0]`` counts raw bytes read."""
-    with open(path, "rb") as fh:
+    with source.open() as fh:
         if codec in ("utf-8", "utf-8-sig"):
             first = True
             while raw := fh.read(chunk):
@@ -380,6 +401,15 @@ def _fit(text: str, delimiter: str) -> tuple[bool, float, int, int, int]:
     return len(head) > 1, same / len(data) if data else 1.0, same, -spaced, len(head)
 
 
+_SEP_LINE = re.compile(rb'"?sep=([,;\t|])"?[,;\t]*\r?\n?')
+
+
+def _sep_line(record: bytes) -> str | None:
+    """The delimiter an Excel ``sep=,`` first line names, or None if it is not one."""
+    match = _SEP_LINE.fullmatch(record.lstrip(BOM_UTF8))
+    return match.group(1).decode() if match else None
+
+
 # --------------------------------------------------------------------------- header
 @dataclass
 class _Layout:
@@ -398,7 +428,7 @@ class _Layout:
 def _map_header(cells: list[str], variants: Variants, name: str, log: ProblemLog,
                 limits: Limits) -> _Layout:
     instrument = variants.instrument
-    names = [c.replace("\ufeff", "").strip() for c in cells]
+    names = [visible(c) for c in cells]  # a BOM or zero-width space would hide a known name
     if not any(names):
         log.add("CSV_006", Location(name, 1), columns=_template_columns(instrument))
         return _Layout([], [], {}, False)
@@ -540,15 +570,15 @@ def _take(rows: RowBlock, variants: Variants, layout: _Layout, log: ProblemLog,
     acc.add(rows, keep, in_place, background_values(rows, variants, log))
 
 
-def _read_text(path: Path, name: str, size: int, variants: Variants, options: ReadOptions,
-               log: ProblemLog, acc: "_Accumulator") -> None:
+def _read_text(source: Input, name: str, size: int, variants: Variants,
+               options: ReadOptions, log: ProblemLog, acc: "_Accumulator") -> None:
     instrument = variants.instrument
     limits = options.limits
-    codec = _detect_encoding(path, name, options.encoding, log, limits.block_bytes)
+    codec = _detect_encoding(source, name, options.encoding, log, limits.block_bytes)
     if codec is None:
         return
     consumed = [0]
-    blocks = _record_blocks(_utf8_chunks(path, codec, limits.block_bytes, consumed),
+    blocks = _record_blocks(_utf8_chunks(source, codec, limits.block_bytes, consumed),
                             limits.block_bytes, limits.max_row_bytes)
     bar = _progress(name, size, options.progress)
     tally = FileTally(name)
@@ -561,7 +591,11 @@ def _read_text(path: Path, name: str, size: int, variants: Variants, options: Re
                     byte=_bad_byte(exc))
             return
         header, rest = _first_record(first)
-        delimiter = _sniff(header, rest[:SNIFF_BYTES])
+        delimiter = _sep_line(header)
+        if delimiter:  # Excel's "sep=;" line: it names the delimiter and Excel does not show it
+            header, rest = _first_record(rest)
+        else:
+            delimiter = _sniff(header, rest[:SNIFF_BYTES])
         try:
             header_text = header.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -637,31 +671,33 @@ def _codec_name(forced: str | None, codec: str) -> str:
     if forced:
         return forced
     return {"utf-8-sig": "UTF-8 (the file starts with a UTF-8 byte-order mark)",
-            "utf-8": "UTF-8", "utf-16": "UTF-16", "cp950": "Big5/cp950"}.get(codec, codec)
+            "utf-8": "UTF-8", "utf-16": "UTF-16", "utf-32": "UTF-32",
+            "cp950": "Big5/cp950"}.get(codec, codec)
 
 
 def _bad_byte(exc: UnicodeDecodeError) -> str:
     return f"0x{exc.object[exc.start]:02X}" if exc.start < len(exc.object) else "at the end"
 
 
-def _row_bound(path: Path, max_bytes: int) -> int:
+def _row_bound(source: Input | tuple, max_bytes: int) -> int:
     """Room to reserve for a file's rows: its line ends (a row has at least one).
 
     Counting line ends is one fast pass over bytes that the parser reads next
     anyway (from the page cache). Quoted line ends only make the bound larger;
     workbooks reserve nothing and the accumulator grows as their rows come.
     """
+    if isinstance(source, tuple) or source.size > max_bytes or \
+            source.path.suffix.lower() in (".xlsx", ".xlsm"):
+        return 0
     try:
-        if path.suffix.lower() in (".xlsx", ".xlsm") or path.stat().st_size > max_bytes:
-            return 0
         lines = cr = 0
-        with open(path, "rb") as fh:
+        with source.open() as fh:
             while chunk := fh.read(16 * 1024**2):
                 lines += chunk.count(b"\n")
                 if not lines:
                     cr += chunk.count(b"\r")
         return (lines or cr) + 1
-    except OSError:
+    except (OSError, NotReadable):  # reported when the file is read
         return 0
 
 
@@ -831,7 +867,7 @@ class _BlockReader:
                 return None
         background = {}
         for q, col in self.bg_cols.items():
-            background[q] = _clean_text(columns[col], self.limits.max_cell_chars)
+            background[q] = _clean_text(columns[col], self.limits.max_cell_chars, an_id=False)
             if background[q] is None:
                 return None
         values = acc.scratch(n)  # columns go straight into the result matrix
@@ -935,8 +971,10 @@ def _int8_codes(instrument: Instrument) -> bool:
     return bool(codes) and all(float(c).is_integer() and -128 <= c <= 127 for c in codes)
 
 
-def _clean_text(series: pd.Series, limit: int, unique: bool = False) -> np.ndarray | None:
-    """An ID column as stripped text ('' for blank); None if a cell is longer than ``limit``.
+def _clean_text(series: pd.Series, limit: int, unique: bool = False,
+                an_id: bool = True) -> np.ndarray | None:
+    """An ID column (or, not ``an_id``, a background column) as stripped text ('' for blank);
+    None if a cell is longer than ``limit``, or an id holds invisible characters.
 
     Strips each distinct value once (organisation and instrument repeat on every
     row); a column of ``unique`` values (respondent_id) is only scanned, and
@@ -951,12 +989,14 @@ def _clean_text(series: pd.Series, limit: int, unique: bool = False) -> np.ndarr
         if text and max(map(len, text)) > limit:
             return None
         joined = "\x00".join(text)
+        if INVISIBLE.search(joined):  # reported row by row on the careful path
+            return None
         if _EDGE_SPACE.search(joined):
             return np.array([t.strip() for t in text] if text else [], dtype=object)
         return np.asarray(values, dtype=object)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     clean = [str(u).strip() for u in uniques]
-    if any(len(u) > limit for u in clean):
+    if any(len(u) > limit or an_id and INVISIBLE.search(u) for u in clean):
         return None
     table = np.array(clean + [""], dtype=object)
     return table[codes]
@@ -997,19 +1037,25 @@ def cells_to_block(matrix: dict[str, np.ndarray], n: int, first_row: int, name: 
         values[:, dst] = numbers
         for k in bad:
             cell_problem(int(k), col, str(column[k]))
-    def text_column(col: str) -> np.ndarray:
+    def text_column(col: str, an_id: bool) -> np.ndarray:
         out = np.empty(n, dtype=object)
         for k, cell in enumerate(matrix[col]):
             text = cell.strip() if isinstance(cell, str) else ""
             if len(text) > limits.max_cell_chars or "\x00" in text:
                 cell_problem(k, col, text)
                 text = ""
+            elif an_id and INVISIBLE.search(text):  # "\ufeffR1" is R1, not a second respondent
+                clean = visible(text)
+                found.append((k, int(col[1:]), "CSV_033", {
+                    "value": show_value(text), "chars": invisible_in(text), "clean": clean}))
+                text = clean
             out[k] = text
         return out
 
-    ids = {key: text_column(id_cols[key]) if key in id_cols else np.full(n, "", dtype=object)
-           for key in ID_COLUMNS}
-    background = {q: text_column(col) for q, col in (bg_cols or {}).items()}
+    ids = {key: text_column(id_cols[key], True) if key in id_cols
+           else np.full(n, "", dtype=object) for key in ID_COLUMNS}
+    # background answers are checked as written (validate.background_values names a bad one)
+    background = {q: text_column(col, False) for q, col in (bg_cols or {}).items()}
     found.sort(key=lambda t: (t[0], t[1]))
     for r, c, code, fields in found:
         if not code:
@@ -1026,19 +1072,19 @@ def cells_to_block(matrix: dict[str, np.ndarray], n: int, first_row: int, name: 
 XLSX_BATCH = 5_000
 
 
-def _read_xlsx(path: Path, name: str, variants: Variants, options: ReadOptions,
+def _read_xlsx(source: Input, name: str, variants: Variants, options: ReadOptions,
                log: ProblemLog, acc: "_Accumulator") -> None:
     """The 'data' sheet of a data-entry workbook (openpyxl, read-only, values not formulas)."""
     instrument = variants.instrument
     limits = options.limits
-    unpacked = _unpacked_size(path)
+    unpacked = _unpacked_size(source)
     if unpacked is not None and unpacked > limits.max_file_bytes:  # a zip bomb, or not ours
         log.add("CSV_031", Location(name), size=_mb(unpacked), limit=_mb(limits.max_file_bytes))
         return
     try:
         from openpyxl import load_workbook
 
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(source.open(), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
         log.add("CSV_025", Location(name), detail=_exc_text(exc))
         return
@@ -1115,7 +1161,7 @@ def _read_xlsx(path: Path, name: str, variants: Variants, options: ReadOptions,
         wb.close()
 
 
-def _unpacked_size(path: Path) -> int | None:
+def _unpacked_size(source: Input) -> int | None:
     """Total uncompressed size of a zip's members (None if it is not a readable zip).
 
     The file-size limit bounds a CSV's rows; a workbook is compressed XML, so its
@@ -1125,9 +1171,9 @@ def _unpacked_size(path: Path) -> int | None:
     import zipfile
 
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source.open()) as archive:
             return sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotReadable):
         return None
 
 
@@ -1266,34 +1312,53 @@ def peek_instrument_ids(paths: Sequence[Path], encoding: str | None = None,
             continue
         if not rows:
             continue
-        header = [c.replace("\ufeff", "").strip() for c in rows[0]]
+        header = [visible(c) for c in rows[0]]
         if "instrument" not in header:
             continue
         col = header.index("instrument")
         for k, row in enumerate(rows[1:], start=2):
-            value = row[col].strip() if col < len(row) and isinstance(row[col], str) else ""
+            value = visible(row[col]) if col < len(row) and isinstance(row[col], str) else ""
             if value and value not in found:
                 found[value] = (str(path), k)
     return found
 
 
-def _peek_rows(path: Path, encoding: str | None, max_rows: int) -> list[list]:
-    with open(path, "rb") as fh:
-        head = fh.read(1024**2)
-    if head.startswith(ZIP_MAGIC):
-        from openpyxl import load_workbook
-
-        wb = load_workbook(path, read_only=True, data_only=True)
+def unreadable(paths: Sequence[Path]) -> list[Problem]:
+    """CSV_001 for each file that cannot be opened (a folder, a device, a FIFO, missing)."""
+    found = []
+    for path in paths:
         try:
-            ws = wb["data"] if "data" in wb.sheetnames else wb[wb.sheetnames[0]]
-            out = []
-            for row in ws.iter_rows(min_row=1, max_row=max_rows, values_only=True):
-                out.append([_xlsx_text(c) or "" for c in row])
-            return out
-        finally:
-            wb.close()
+            open_input(path).close()
+        except NotReadable as exc:
+            found.append(problem("CSV_001", Location(str(path)), detail=exc.detail))
+    return found
+
+
+def _peek_rows(path: Path, encoding: str | None, max_rows: int) -> list[list]:
+    with open_input(path) as source:
+        head = source.head(1024**2)
+        if head.startswith(ZIP_MAGIC):
+            return _peek_workbook(source, max_rows)
+    return _peek_text(head, encoding, max_rows)
+
+
+def _peek_workbook(source: Input, max_rows: int) -> list[list]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(source.open(), read_only=True, data_only=True)
+    try:
+        ws = wb["data"] if "data" in wb.sheetnames else wb[wb.sheetnames[0]]
+        return [[_xlsx_text(c) or "" for c in row]
+                for row in ws.iter_rows(min_row=1, max_row=max_rows, values_only=True)]
+    finally:
+        wb.close()
+
+
+def _peek_text(head: bytes, encoding: str | None, max_rows: int) -> list[list]:
     if encoding:
         text = head.decode(encoding, errors="replace")
+    elif head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        text = head[: len(head) // 4 * 4].decode("utf-32", errors="replace")
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = head[: len(head) // 2 * 2].decode("utf-16", errors="replace")
     else:
@@ -1303,9 +1368,13 @@ def _peek_rows(path: Path, encoding: str | None, max_rows: int) -> list[list]:
             text = head.decode("utf-8-sig" if exc.start > len(head) - 4 else "cp950",
                                errors="replace")
     text = text[: text.rfind("\n") + 1] if len(head) == 1024**2 else text
-    first, _, rest = text.partition("\n")
-    delimiter = _sniff(f"{first}\n".encode("utf-8"), rest[:SNIFF_BYTES].encode("utf-8"))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    first, rest = (text.lstrip("\ufeff").split("\n", 1) + [""])[:2]
+    delimiter = _sep_line(first.encode("utf-8"))
+    if delimiter:
+        text = rest
+        first, rest = (rest.split("\n", 1) + [""])[:2]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or _sniff(
+        f"{first}\n".encode("utf-8"), rest[:SNIFF_BYTES].encode("utf-8")))
     out = []
     for row in reader:
         out.append(row)

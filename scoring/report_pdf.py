@@ -30,6 +30,7 @@ from reportlab.platypus import (
 )
 
 from instrument import fonts
+from instrument.errors import Location, Problem, problem
 
 from . import charts
 from .report_view import ReportView, Row
@@ -44,7 +45,7 @@ HEAD_FILL = colors.HexColor("#EEF1F5")
 SECTION_FILL = colors.HexColor("#F7F8FA")
 WARN_FILL = colors.HexColor("#FFF4E0")
 MUTED = colors.HexColor("#4A5565")
-CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]")
 
 
 class Styles:
@@ -70,7 +71,30 @@ class Styles:
 
 
 def para(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text), Styles.wrap(style, text))
+    return Paragraph(markup(text, style.fontName), Styles.wrap(style, text))
+
+
+def markup(text: str, font: str) -> str:
+    """``text`` escaped for a Paragraph, with characters ``font`` lacks (CJK Extension B,
+    such as 𠀋 in a name) set in the fallback font."""
+    return "".join(escape(piece) if face == font else f'<font name="{face}">{escape(piece)}</font>'
+                   for face, piece in fonts.runs(text, font))
+
+
+def font_problems(scores, settings) -> list[Problem]:
+    """PDF_003 for names the report prints that no installed font has every glyph of."""
+    font = fonts.register(str(settings.font) if settings.font else None)
+    r = scores.responses
+    texts = [*((f"organisation '{o}'", o) for o in dict.fromkeys(r.organisation) if o),
+             *((f"file name '{f}'", f) for f in dict.fromkeys(r.source_file)),
+             *((f"warning at {w.location}", w.message) for w in scores.warnings)]
+    found = []
+    for where, text in texts:
+        missing = fonts.unprintable(text, font)
+        if missing:
+            found.append(problem("PDF_003", Location("report.pdf"), severity="warning",
+                                 chars=missing, where=where))
+    return found
 
 
 def _style(font: str, commands: list) -> TableStyle:

@@ -24,7 +24,7 @@ from instrument.model import BackgroundItem, Instrument, ResolvedScale
 from .variants import Variants
 
 WARNING_CODES = frozenset({"CSV_004", "CSV_010", "CSV_015", "CSV_016", "CSV_017", "CSV_018",
-                           "CSV_026", "CSV_030", "CSV_040", "CSV_042"})
+                           "CSV_026", "CSV_030", "CSV_033", "CSV_040", "CSV_042"})
 STRAIGHT_LINE_MIN = 10  # answered stems before identical answers count as straight-lining
 
 
@@ -152,7 +152,9 @@ def code_mask(values: np.ndarray, scale: ResolvedScale) -> np.ndarray:
 
 def show_value(text: str, limit: int = 40) -> str:
     """A cell's text for a message: control characters escaped, long text cut."""
-    text = text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+    if not text.isprintable():  # escape only what cannot be seen: '工務\u200b局'
+        text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                       for ch in text)
     return text if len(text) <= limit else text[:limit] + "\u2026"
 
 

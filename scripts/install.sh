@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Install everything this project needs on a fresh Debian or Ubuntu machine.
-#   bash scripts/install.sh          # runtime: the CJK font for PDFs + the package in .venv/
-#   bash scripts/install.sh --test   # also: Chromium, poppler and a CFF font for the tests, test extras
+#   bash scripts/install.sh          # runtime: the CJK fonts for PDFs + the package in .venv/
+#   bash scripts/install.sh --test   # also: Chromium, poppler, a CFF font, strace, PSPP and
+#                                    # LibreOffice Calc for the tests, test extras
 #
 # The package goes into a virtual environment at .venv/ (PEP 668: Debian 12 and
 # Ubuntu 23.04+ refuse `pip install` into the system Python), made with the system
 # `python3` (or $PYTHON). Run the tools as .venv/bin/python build.py, or
 # .venv/bin/opm-build / .venv/bin/opm-score.
-# Debian packages (the font; python3-venv when `python3 -m venv` cannot work; Chromium,
-# poppler and Cantarell with --test) are installed with apt-get when missing, as root or with sudo.
+# Debian packages (the fonts; python3-venv when `python3 -m venv` cannot work; Chromium,
+# poppler, Cantarell, strace, PSPP and LibreOffice Calc with --test) are installed with
+# apt-get when missing, as root or with sudo.
 # A second run checks and changes nothing: pip runs again only when setup.cfg,
 # pyproject.toml, the Python or the choice of extras changed.
 set -euo pipefail
@@ -18,7 +20,7 @@ want_test=0
 case "${1:-}" in
   --test) want_test=1 ;;
   "") ;;
-  -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "install.sh: unknown option '$1' (use --test, or nothing)" >&2; exit 2 ;;
 esac
 
@@ -36,11 +38,12 @@ pyver=$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]
 
 venv_ok() { [ -x .venv/bin/python ] && .venv/bin/python -c 'import sys, pip' >/dev/null 2>&1; }
 
-debs=(fonts-arphic-uming)            # AR PL UMing TW: TrueType CJK font embedded in PDFs
-# browser tests; pdftoppm/pdffonts; an OpenType/CFF font the font finder must pass over
+debs=(fonts-arphic-uming              # AR PL UMing TW: TrueType CJK font embedded in PDFs
+      fonts-hanazono)                 # HanaMin B: CJK Extension B-F (𠀋 in a name) for report.pdf
 # tests: Chromium (pages), poppler (PDF text, pages as PNG), a CFF font (the font finder's
-# skip), GNU PSPP (runs labels.sps) and LibreOffice Calc (opens data-entry.xlsx)
-[ $want_test = 1 ] && debs+=(chromium poppler-utils fonts-cantarell pspp libreoffice-calc-nogui)
+# skip), strace (rename faults), GNU PSPP (runs labels.sps) and LibreOffice Calc (opens
+# data-entry.xlsx)
+[ $want_test = 1 ] && debs+=(chromium poppler-utils fonts-cantarell strace pspp libreoffice-calc-nogui)
 # Debian splits venv's ensurepip into python3.X-venv; only ask for it when a venv
 # cannot be made without it.
 if ! venv_ok && ! "$PY" -c 'import ensurepip' >/dev/null 2>&1; then

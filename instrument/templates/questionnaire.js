@@ -455,8 +455,9 @@
   /** A file name from the respondent id: letters, digits, '-', '_' and '.' only. */
   function fileName() {
     var rid = cleanId(value("respondent_id"), ID_LIMIT.respondent_id);
-    var base = rid.replace(/[^\p{L}\p{N}_.-]+/gu, "_").replace(/^[._]+/, "").slice(0, 64);
-    if (/^(con|prn|aux|nul|com\d|lpt\d)$/i.test(base)) base += "_";
+    var base = rid.replace(/[^\p{L}\p{N}_.-]+/gu, "_").replace(/^[._-]+/, "").slice(0, 64);
+    // Windows refuses a device name with any extension: "con.txt.csv" as much as "con.csv"
+    if (/^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(base)) base = "_" + base;
     return (base || "answers") + ".csv";
   }
 
