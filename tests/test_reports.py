@@ -396,3 +396,42 @@ def test_render_makes_only_the_files_asked_for(scores):
     assert list(render(scores, ReportSettings(), files=("report.html",))) == ["report.html"]
     with pytest.raises(ValueError, match="unknown report file 'report.docx'"):
         render(scores, ReportSettings(), files=("report.docx",))
+
+
+# --------------------------------------------------------------------------- no value, in words
+def _blanked(instrument, org=ORGS[0], area="COS") -> Scores:
+    """One organisation leaves every stem of an area blank: its level and shares there are
+    not rated (the minimum of answers is not met)."""
+    responses = make_responses(instrument)
+    columns = [k for k, i in enumerate(instrument.item_ids) if i.startswith(area)]
+    rows = np.flatnonzero(responses.organisation == org)
+    responses.values[np.ix_(rows, columns)] = np.nan
+    return compute(responses, "staged", None)
+
+
+def test_view_says_not_rated_in_words_everywhere(instrument):
+    view = build_view(_blanked(instrument), "en")
+    t = view.text
+    cost = next(k for k, a in enumerate(instrument.areas) if a.id == "COS")
+    j = view.organisations.index(ORGS[0])
+    cell = view.overview.rows[cost].cells[j]
+    assert (cell.text, cell.status, cell.shade) == (t["not_rated"], "not_rated", -1)
+    assert view.overview.statuses == ("not_rated",)
+    # the heat map: first-stage shares nobody could be rated on are marked not rated (the
+    # HTML prints the word; the PDF's narrow cell a dash)
+    k = len(instrument.stages)
+    heat = [r.cells[j * k] for r in view.heatmaps[0].rows if r.code.startswith(f"{cost + 1}.")]
+    assert heat and all((c.status, c.shade) == ("not_rated", -1) for c in heat)
+    assert all(c.title.endswith(t["not_rated"]) for c in heat)
+    # the charts carry the same word where they have no bar
+    assert view.comparison.values[j][cost] is None
+    assert view.comparison.words[j][cost] == t["not_rated"]
+    assert view.profiles[j].words[0][cost] == t["not_rated"]
+
+
+def test_level_chips_are_the_levels_alone(scores):
+    view = build_view(scores, "zh-TW")
+    k = len(scores.instrument.stages)
+    assert [shade for shade, _ in view.level_chips] == [0, 1, 2, 3, 4][:k + 1]
+    assert [line for _, line in view.level_chips] == list(view.level_legend[:k + 1])
+    assert view.level_legend[-1] == view.text["status_note"]  # the PDF's legend keeps it
