@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from instrument.html import HTML_LANG, csp_hash
 
-from .report_view import Bars, ReportView
+from .report_view import STATUSES, Bars, ReportView, Row, Table
 
 # Inside the package, so an installed wheel carries them (found through importlib.resources).
 TEMPLATES = Path(str(resources.files(__package__) / "templates"))
@@ -33,8 +33,9 @@ PALETTE_SIZE = 8  # series colour classes s0..s7 in report.css (Okabe-Ito)
 class BarView:
     label: str
     series: int  # colour class
-    value_text: str
+    value_text: str  # the level, or the word for no level ("not rated", "n/a")
     width: int  # percent of the track, in steps of 5 (class w0..w100)
+    missing: bool = False  # no level: no bar drawn (a 0-width mark would read as level 0)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class ReportContext:
     profiles: tuple[ChartView, ...]
     css: Markup
     csp: str
+    statuses: tuple[str, ...] = STATUSES  # the words for no value, all explained in the legend
 
 
 def chart(bars: Bars) -> ChartView:
@@ -69,18 +71,41 @@ def chart(bars: Bars) -> ChartView:
         row = []
         for s, (name, key) in enumerate(zip(bars.series, bars.keys)):
             value = bars.values[s][c]
-            width = 0 if value is None else round(value / bars.maximum * 20) * 5
-            row.append(BarView(key if grouped else name, bars.colours[s] % PALETTE_SIZE,
-                               "—" if value is None else f"{value:g}", width))
+            label, colour = key if grouped else name, bars.colours[s] % PALETTE_SIZE
+            if value is None:
+                word = bars.words[s][c] if bars.words else ""
+                row.append(BarView(label, colour, word or "—", 0, missing=True))
+            else:
+                width = round(value / bars.maximum * 20) * 5
+                row.append(BarView(label, colour, f"{value:g}", width))
         groups.append(BarGroup(category, tuple(row)))
     legend = tuple((f"{key} {name}", bars.colours[s] % PALETTE_SIZE)
                    for s, (name, key) in enumerate(zip(bars.series, bars.keys))) if grouped else ()
     return ChartView(bars.id, bars.title, bars.ticks, legend, tuple(groups))
 
 
+@dataclass(frozen=True)
+class RowGroup:
+    heading: Row | None  # the section row (an area of the heat map), or None before the first
+    rows: tuple[Row, ...]
+
+
+def row_groups(table: Table) -> tuple[RowGroup, ...]:
+    """A table's rows cut at its heading rows: one <tbody> each, headed by its section."""
+    groups: list[RowGroup] = []
+    for row in table.rows:
+        if row.heading:
+            groups.append(RowGroup(row, ()))
+        elif groups:
+            groups[-1] = RowGroup(groups[-1].heading, groups[-1].rows + (row,))
+        else:
+            groups.append(RowGroup(None, (row,)))
+    return tuple(groups)
+
+
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -88,6 +113,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["row_groups"] = row_groups
+    return env
 
 
 def _stylesheet() -> str:

@@ -214,6 +214,10 @@ class Cell:
     title: str = ""  # long form (HTML tooltip)
     sub: str = ""  # secondary value printed smaller, e.g. the median level
     mark: str = ""  # footnote symbols of the value's flags
+    status: str = ""  # STATUSES key of a cell without a value: the HTML prints that word
+
+
+STATUSES = ("not_rated", "not_applicable")  # TEXT keys of the words that stand for no value
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,12 @@ class Table:
     column_groups: tuple[tuple[str, int], ...] = ()  # (label, span) above the columns
     footnotes: tuple[str, ...] = ()  # "※ n too small", one per flag used in the table
 
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """The STATUSES its cells use (in that order): what its legend line must explain."""
+        used = {c.status for r in self.rows for c in r.cells}
+        return tuple(s for s in STATUSES if s in used)
+
 
 @dataclass(frozen=True)
 class Bars:
@@ -248,6 +258,7 @@ class Bars:
     maximum: int
     ticks: tuple[str, ...]  # label of each integer 0..maximum
     colours: tuple[int, ...]  # palette index of each series (an organisation keeps its colour)
+    words: tuple[tuple[str, ...], ...] = ()  # series x categories: the word for a None value
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -292,6 +303,13 @@ class ReportView:
     groups: Table
     statistics: tuple[Table, ...]  # rwg(j), alpha, ICC: those the scores hold
     warnings: tuple[Warning_, ...]
+
+    @property
+    def level_chips(self) -> tuple[tuple[int, str], ...]:
+        """(colour class, line) of each level 0..k: ``level_legend`` without the status note
+        it ends with."""
+        k = len(self.stages)
+        return tuple((level_shade(i, k), line) for i, line in enumerate(self.level_legend[:k + 1]))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -410,9 +428,10 @@ def _level_table(scores: Scores, unit_type: str, refs, labels, orgs, text, table
             row = units.loc[(org, ref.id)]
             if _missing(row["level_of_means"]):
                 status = row.get("status_of_means", "")
-                word = text["not_applicable" if status == "not applicable" else "not_rated"] \
-                    if status else text["none"]
-                cells.append(Cell(word, -1, f"{org} · {label}: {word}"))
+                key = ("not_applicable" if status == "not applicable" else "not_rated") \
+                    if status else ""
+                word = text[key] if key else text["none"]
+                cells.append(Cell(word, -1, f"{org} · {label}: {word}", status=key))
                 continue
             level = int(row["level_of_means"])
             median = row["median_level"]
@@ -447,9 +466,13 @@ def _heatmaps(scores: Scores, orgs: Sequence[str], text: Mapping[str, str]) -> t
                 for org in chunk:
                     for stage in stages:
                         share = shares.get((org, p.id, stage))
-                        if _missing(share):
+                        if _missing(share):  # nobody rated on it, or not asked at all
                             na = applicable.get((org, p.id, stage), 1) == 0
-                            cells.append(Cell(text["not_applicable"] if na else text["none"]))
+                            key = "not_applicable" if na else "not_rated"
+                            # a dash where the PDF's 8 mm column has no room for the word
+                            cells.append(Cell(text[key] if na else text["none"], -1,
+                                              f"{org} · {p.code} {p.name} · "
+                                              f"{stage_names[stage]}: {text[key]}", status=key))
                             continue
                         share = float(share)
                         cells.append(Cell(f"{round(share * 100)}", share_shade(share),
@@ -558,15 +581,16 @@ def build_view(scores: Scores, language: str) -> ReportView:
                             text["overview"], text["overview_note"].format(k=k), text["area"])
     groups = _level_table(scores, "group", inst.groups, short_labels([g.name for g in inst.groups]),
                           orgs, text, "groups", text["groups"], text["groups_note"], text["group"])
-    level_values = tuple(
-        tuple(float(c.text) if c.shade >= 0 else None for c in (r.cells[j] for r in overview.rows))
-        for j in range(len(orgs)))
+    by_org = [[r.cells[j] for r in overview.rows] for j in range(len(orgs))]
+    level_values = tuple(tuple(float(c.text) if c.shade >= 0 else None for c in cells)
+                         for cells in by_org)
+    level_words = tuple(tuple("" if c.shade >= 0 else c.text for c in cells) for cells in by_org)
     ticks = tuple(str(i) for i in range(k + 1))
     profiles = tuple(Bars(f"profile-{j + 1}", column, area_short, (org,), (level_values[j],), k,
-                          ticks, (j,))
+                          ticks, (j,), (level_words[j],))
                      for j, (org, column) in enumerate(zip(orgs, overview.columns)))
     comparison = Bars("comparison", text["compare"], area_short, orgs, level_values, k, ticks,
-                      tuple(range(len(orgs))))
+                      tuple(range(len(orgs))), level_words)
     method = text.get(f"method_{scores.method}", scores.method).format(k=k)
     return ReportView(
         language=language,

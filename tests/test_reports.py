@@ -396,3 +396,110 @@ def test_render_makes_only_the_files_asked_for(scores):
     assert list(render(scores, ReportSettings(), files=("report.html",))) == ["report.html"]
     with pytest.raises(ValueError, match="unknown report file 'report.docx'"):
         render(scores, ReportSettings(), files=("report.docx",))
+
+
+# --------------------------------------------------------------------------- no value, in words
+def _blanked(instrument, org=ORGS[0], area="COS") -> Scores:
+    """One organisation leaves every stem of an area blank: its level and shares there are
+    not rated (the minimum of answers is not met)."""
+    responses = make_responses(instrument)
+    columns = [k for k, i in enumerate(instrument.item_ids) if i.startswith(area)]
+    rows = np.flatnonzero(responses.organisation == org)
+    responses.values[np.ix_(rows, columns)] = np.nan
+    return compute(responses, "staged", None)
+
+
+def test_view_says_not_rated_in_words_everywhere(instrument):
+    view = build_view(_blanked(instrument), "en")
+    t = view.text
+    cost = next(k for k, a in enumerate(instrument.areas) if a.id == "COS")
+    j = view.organisations.index(ORGS[0])
+    cell = view.overview.rows[cost].cells[j]
+    assert (cell.text, cell.status, cell.shade) == (t["not_rated"], "not_rated", -1)
+    assert view.overview.statuses == ("not_rated",)
+    # the heat map: first-stage shares nobody could be rated on are marked not rated (the
+    # HTML prints the word; the PDF's narrow cell a dash)
+    k = len(instrument.stages)
+    heat = [r.cells[j * k] for r in view.heatmaps[0].rows if r.code.startswith(f"{cost + 1}.")]
+    assert heat and all((c.status, c.shade) == ("not_rated", -1) for c in heat)
+    assert all(c.title.endswith(t["not_rated"]) for c in heat)
+    # the charts carry the same word where they have no bar
+    assert view.comparison.values[j][cost] is None
+    assert view.comparison.words[j][cost] == t["not_rated"]
+    assert view.profiles[j].words[0][cost] == t["not_rated"]
+
+
+def test_level_chips_are_the_levels_alone(scores):
+    view = build_view(scores, "zh-TW")
+    k = len(scores.instrument.stages)
+    assert [shade for shade, _ in view.level_chips] == [0, 1, 2, 3, 4][:k + 1]
+    assert [line for _, line in view.level_chips] == list(view.level_legend[:k + 1])
+    assert view.level_legend[-1] == view.text["status_note"]  # the PDF's legend keeps it
+
+
+def test_html_no_value_is_a_word_with_its_legend_line(instrument):
+    html = render(_blanked(instrument), ReportSettings(language="en"),
+                  files=("report.html",))["report.html"].decode()
+    def figure(figure_id: str) -> str:
+        start = html.index(f'id="{figure_id}"')
+        return html[start:html.index("</figure>", start)]
+
+    overview = figure("overview")
+    assert re.search(r'<td class="status" title="[^"]*">not rated</td>', overview)
+    assert re.search(r'<td class="status" title="[^"]*">not rated</td>', figure("heatmap-1"))
+    assert '<p class="note status-legend"><span class="status sample">not rated</span>' in overview
+    # no bar, not even the mark of level 0, where there is no level
+    assert ('<td class="track"><span class="value status">not rated</span></td>'
+            in figure("comparison"))
+    # one chip per level, none for the note on not rated / n/a
+    assert len(re.findall(r'<span class="chip shade\d">', html)) == len(instrument.stages) + 1
+
+
+def test_html_wide_tables_are_named_focusable_regions(files):
+    html = files["report.html"].decode("utf-8")
+    boxes = re.findall(r'<div class="scroll" id="([\w-]+)-scroll" role="region" tabindex="0" '
+                       r'aria-labelledby="([\w-]+)">', html)
+    tables = re.findall(r'<table class="data', html)
+    assert len(boxes) == len(tables) >= 6
+    for figure, label in boxes:
+        assert label == f"{figure}-title" and f'id="{label}"' in html
+
+
+# --------------------------------------------------------------------------- palette
+_CVD = {  # Machado, Oliveira & Fernandes (2009), severity 1
+    "protan": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216),
+               (-0.003882, -0.048116, 1.051998)),
+    "deutan": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413),
+               (-0.011820, 0.042940, 0.968881)),
+    "tritan": ((1.255528, -0.076749, -0.178779), (-0.078411, 0.930809, 0.147602),
+               (0.004733, 0.691367, 0.303900)),
+}
+
+
+def _linear(hex_colour: str) -> np.ndarray:
+    c = np.array([int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def _shades() -> list[tuple[str, str]]:
+    from scoring.report_html import STYLESHEET, TEMPLATES
+
+    css = (TEMPLATES / STYLESHEET).read_text(encoding="utf-8")
+    found = re.findall(r"\.shade(\d) \{ background: (#[0-9a-f]{6}); color: (#[0-9a-f]{6}); \}",
+                       css)
+    assert [k for k, _, _ in found] == [str(k) for k in range(5)]
+    return [(fill, ink) for _, fill, ink in found]
+
+
+def test_shades_read_at_aa_and_stay_ordered_for_every_colour_vision():
+    """Each shade with its text reads at 4.5:1 or more (white on #2c7fb8 was 4.34:1), and
+    the five shades get darker in order for normal, protan, deutan and tritan vision."""
+    def luminance(linear):
+        return float(np.clip(linear, 0, 1) @ (0.2126, 0.7152, 0.0722))
+
+    for fill, ink in _shades():
+        hi, lo = sorted((luminance(_linear(fill)), luminance(_linear(ink))), reverse=True)
+        assert (hi + 0.05) / (lo + 0.05) >= 4.5, (fill, ink)
+    for matrix in (np.eye(3), *(np.array(m) for m in _CVD.values())):
+        seen = [luminance(matrix @ _linear(fill)) for fill, _ in _shades()]
+        assert all(a > b * 1.25 for a, b in zip(seen, seen[1:])), seen  # clearly darker
