@@ -64,8 +64,8 @@ def test_manifest_round_trips(built, instruments):
     assert loaded == inst
     data = json.loads((built / "pb-zh-TW" / "manifest.json").read_text(encoding="utf-8"))
     assert data["format"] == 2
-    assert data["id"] == inst.id and data["id"].startswith("pmbok6-1.1.0-")
-    assert data["bank"] == {"id": "pmbok6", "version": "1.1.0", "title": inst.bank_title}
+    assert data["id"] == inst.id and data["id"].startswith("pmbok6-2.0.0-")
+    assert data["bank"] == {"id": "pmbok6", "version": "2.0.0", "title": inst.bank_title}
     assert data["profile"]["id"] == "pb" and data["language"] == "zh-TW"
     assert [i["id"] for i in data["items"]] == list(inst.item_ids)
     assert [q["id"] for q in data["background"]] == list(inst.background_ids)
@@ -159,9 +159,9 @@ def test_codebook_rows(built, instruments):
     first = rows[6]
     assert first["variable"] == "INT01_S"
     assert first["area_name"] == "專案整合管理" and first["group_name"] == "起始過程組"
-    assert first["practice_name"] == "發展錄案章程" and first["stage_name"] == "標準化"
-    assert first["values"].startswith("1=非常不同意; 2=不同意")
-    assert first["values"].endswith("8=本主責機關無此作法 (missing: not applicable); "
+    assert first["practice_name"] == "發展專案章程" and first["stage_name"] == "標準化"
+    assert first["values"].startswith("1=完全不符合; 2=不太符合")
+    assert first["values"].endswith("8=本機關無此作法 (missing: not applicable); "
                                     "9=不清楚 (missing: don't know)")
     assert first["missing_values"] == "8=not_applicable; 9=dont_know"
 
@@ -222,7 +222,7 @@ def test_data_entry_workbook_checks_every_column(built, instruments):
     assert checks["BG_CASES"][:4] == ("whole", "between", "0", "999")
     for item in inst.item_ids:
         assert checks[item][:3] == ("list", None, '"1,2,3,4,5,8,9"')
-    assert checks["INT01_S"][4] == ("Enter one of 1,2,3,4,5,8,9 (1–5, 8 = 本主責機關無此作法, "
+    assert checks["INT01_S"][4] == ("Enter one of 1,2,3,4,5,8,9 (1–5, 8 = 本機關無此作法, "
                                     "9 = 不清楚), or leave blank.")
     smartcity = _validations(built / "smartcity-en" / "data-entry.xlsx")
     assert checks["BG_UNIT"] != smartcity["BG_UNIT"][:3] and smartcity["BG_UNIT"][2] == '"1,2,3"'
@@ -265,7 +265,7 @@ def test_data_entry_workbook_opens_in_libreoffice(built, tmp_path):
     assert sorted(sheets) == ["data-entry-codebook.csv", "data-entry-data.csv"]
     header = (built / "pb-zh-TW" / "data-entry.csv").read_bytes().decode("utf-8-sig")
     assert sheets["data-entry-data.csv"].splitlines()[0] == header.rstrip("\r\n")
-    assert "發展錄案章程" in sheets["data-entry-codebook.csv"]
+    assert "發展專案章程" in sheets["data-entry-codebook.csv"]
 
 
 def _sps_commands(sps: str) -> list[str]:
@@ -286,11 +286,11 @@ def test_spss_syntax(built, instruments):
     inst = instruments[("pb", "zh-TW")]
     sps = (built / "pb-zh-TW" / "labels.sps").read_text(encoding="utf-8")
     assert "VARIABLE LABELS\n  BG_UNIT '您服務的單位類型'\n" in sps
-    assert "\n  INT01_S 'INT01_S 本主責機關每個錄案" in sps
+    assert "\n  INT01_S 'INT01_S 本機關依同一套成文" in sps
     assert "VALUE LABELS BG_UNIT\n  1 '局處（含所屬工程處、管理處）'\n  2 '區公所'" in sps
     assert "VALUE LABELS BG_YEARS" not in sps  # numbers have no value labels
-    assert "VALUE LABELS INT01_S TO STK04_I\n  1 '非常不同意'" in sps
-    assert "\n  8 '本主責機關無此作法'\n  9 '不清楚'." in sps
+    assert "VALUE LABELS INT01_S TO STK04_I\n  1 '完全不符合'" in sps
+    assert "\n  8 '本機關無此作法'\n  9 '不清楚'." in sps
     assert "MISSING VALUES INT01_S TO STK04_I (8, 9)." in sps
     header = set((built / "pb-zh-TW" / "data-entry.csv").read_bytes().decode("utf-8-sig")
                  .strip().split(","))
@@ -346,11 +346,11 @@ def test_spss_syntax_runs_in_pspp(built, instruments, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr + out
     assert "error" not in out.lower() and "warning" not in out.lower(), out
     assert "您服務的單位類型" in out and "區公所" in out
-    assert "INT01_S 本主責機關每個錄案" in out and "本主責機關無此作法" in out
+    assert "INT01_S 本機關依同一套成文" in out and "本機關無此作法" in out
     for item in ("INT01_S", "STK04_I"):  # the table of missing values
         assert re.search(rf"^\|{item} *\|8; 9 *\|$", out, flags=re.M), out
     assert re.search(r"^\|BG_UNIT *\| *\|$", out, flags=re.M), out
-    assert "8[a]|本主責機關無此作法" in out  # a: user-missing value
+    assert "8[a]|本機關無此作法" in out  # a: user-missing value
 
 
 def test_formula_injection_is_neutralised():
@@ -381,10 +381,10 @@ def test_failed_build_leaves_out_untouched(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--threshold", "nan"], "--threshold nan is outside scale agree5 (1 to 5) [BUILD_007]\n"
+    (["--threshold", "nan"], "--threshold nan is outside scale fit5 (1 to 5) [BUILD_007]\n"
                              "    fix: give a value from 1 to 5, e.g. --threshold 3.5"),
-    (["--threshold", "-1"], "--threshold -1 is outside scale agree5 (1 to 5) [BUILD_007]"),
-    (["--threshold", "inf"], "--threshold inf is outside scale agree5 (1 to 5) [BUILD_007]"),
+    (["--threshold", "-1"], "--threshold -1 is outside scale fit5 (1 to 5) [BUILD_007]"),
+    (["--threshold", "inf"], "--threshold inf is outside scale fit5 (1 to 5) [BUILD_007]"),
     (["--rule", "count", "--threshold", "4"],
      "--threshold 4 does not apply to rule 'count' (count) [BUILD_007]\n"
      "    fix: leave --threshold out, or choose a mean rule with --rule"),
@@ -447,14 +447,14 @@ def test_authoring_guide_example(tmp_path):
     """docs/authoring.md's worked example: a profile of one's own, validated and built."""
     example = Path(__file__).parent.parent / "docs" / "examples" / "district.yaml"
     result = CliRunner().invoke(cli, ["validate", str(example)])
-    assert result.exit_code == 0 and "profile district 1.0.0, 5 terms" in result.output
+    assert result.exit_code == 0 and "profile district 1.0.0, 4 terms" in result.output
     result = CliRunner().invoke(cli, ["build", "--profile", str(example), "--lang", "zh-TW",
                                       "--format", "codebook", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     rows = [r for r in csv.DictReader(io.StringIO(
         (tmp_path / "pmbok6" / "district-zh-TW" / "codebook.csv").read_bytes().decode("utf-8-sig")))
         if r["kind"] == "item"]
-    assert rows[0]["text"].startswith("本區公所每個計畫都依同一套書面程序撰寫章程")
+    assert rows[0]["text"].startswith("本區公所依同一套成文且同仁皆知的作法，將計畫正式交辦給負責的計畫主持人")
     assert any("專案管理" in r["practice_name"] for r in rows)  # terms of art untouched
 
 

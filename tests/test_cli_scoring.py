@@ -105,11 +105,11 @@ def test_check_lists_every_mistake_of_the_demo_file(manifest, monkeypatch):
     assert result.stdout == ""
     assert result.stderr == """\
 Error: 6 errors and 4 warnings found; nothing was written.
-scoring/demo/mistakes.csv:4: column 'SCH02_S': value '7' is not a code of scale agree5 (1–5, 8 = 本組織無此作法, 9 = 不清楚) [CSV_011]
+scoring/demo/mistakes.csv:4: column 'SCH02_S': value '7' is not a code of scale fit5 (1–5, 8 = 本組織無此作法, 9 = 不清楚) [CSV_011]
     fix: type one of 1, 2, 3, 4, 5, 8 or 9, or leave the cell blank when there is no answer
 scoring/demo/mistakes.csv:4:7: column 'BG_YEARS': '七' is not an answer to '您擔任目前職務的年資（年）', which takes a whole number from 0 to 50 [CSV_041]
     fix: type a whole number from 0 to 50, or leave the cell blank (codebook.csv lists the background questions)
-scoring/demo/mistakes.csv:5: column 'COM01_S': value 'v' is not a code of scale agree5 (1–5, 8 = 本組織無此作法, 9 = 不清楚) [CSV_011]
+scoring/demo/mistakes.csv:5: column 'COM01_S': value 'v' is not a code of scale fit5 (1–5, 8 = 本組織無此作法, 9 = 不清楚) [CSV_011]
     fix: type one of 1, 2, 3, 4, 5, 8 or 9, or leave the cell blank when there is no answer
 scoring/demo/mistakes.csv:8: respondent 'PB-CIVIL-23' also appears at scoring/demo/mistakes.csv:4 with different answers (SCH02_S: 4 here, blank there; STK01_S: 2 here, 4 there) [CSV_014]
     fix: keep the right one of the two rows, or give them different respondent_ids; if they are two waves of one respondent, fill the wave column (e.g. 1 and 2)
@@ -296,7 +296,7 @@ def test_a_second_run_replaces_the_first(manifest, sc_manifest, tmp_path):
     (["check"], "Missing argument 'FILES...'."),
     (["check", "nowhere.csv"], "Invalid value for 'FILES...': File 'nowhere.csv' does not exist."),
     (["score", PB, "--threshold", "7"], "Invalid value for '--threshold': --threshold 7 is outside "
-                                        "scale agree5 (1–5, 8 = 本組織無此作法, 9 = 不清楚); give a "
+                                        "scale fit5 (1–5, 8 = 本組織無此作法, 9 = 不清楚); give a "
                                         "value from 1 to 5, e.g. --threshold 3.5"),
     (["score", PB, "--by", "BG_YEAR"], "Invalid value for '--by': 'BG_YEAR' is not a "
                                        "single-choice background question of this questionnaire"),
@@ -333,7 +333,7 @@ def test_manifest_is_found_from_the_instrument_column(manifest, instruments, tmp
         f"using the bundled questionnaire pmbok6 generic-zh-TW (instrument {pb}; no manifest "
         "of it under out/; pass --manifest to choose another)\n")
     lines = PB.read_text(encoding="utf-8-sig").splitlines()
-    other = pb.replace("pmbok6-1.1.0", "pmbok6-9.0.0")
+    other = pb.replace("pmbok6-2.0.0", "pmbok6-9.0.0")
     Path("other.csv").write_text(lines[0] + "\n" + lines[1].replace(pb, other) + "\n",
                                  encoding="utf-8")
     result = run("check", "other.csv")
@@ -380,7 +380,7 @@ def test_files_without_or_with_several_instrument_ids(tmp_path, monkeypatch, ban
     result = run("check", PB, "other.csv")
     assert result.exit_code == 1
     assert "the files name 2 questionnaires that cannot be scored together: " \
-           f"'{pb}' (pmbok6 1.1.0, generic); '{yesno.id}' (pmbok6 1.1.0, generic)" in \
+           f"'{pb}' (pmbok6 2.0.0, generic); '{yesno.id}' (pmbok6 2.0.0, generic)" in \
         " ".join(result.stderr.split())
     assert "[SCORE_003]" in result.stderr
 

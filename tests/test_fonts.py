@@ -97,8 +97,8 @@ def test_debian_folders_come_first(tmp_path):
 
 
 def test_build_names_the_embedded_font(tmp_path):
-    result = CliRunner().invoke(cli, ["build", "--profile", "pb", "--lang", "zh-TW", "--format",
-                                      "pdf", "--out", str(tmp_path)])
+    result = CliRunner().invoke(cli, ["build", "--bank", "pmbok6", "--profile", "pb", "--lang",
+                                      "zh-TW", "--format", "pdf", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].startswith("built 1 instrument (3 files)")

@@ -524,7 +524,6 @@ def test_dedent_helper_builds_profiles(bank):
           projects: {zh-TW: 專案, en: projects}
           project_manager: {zh-TW: 專案經理, en: project manager}
           organisation: {zh-TW: 組織, en: organisation}
-          sponsor: {zh-TW: 發起人, en: sponsor}
         texts:
           title: {zh-TW: 標題, en: "Title </title><script>alert(6)</script>"}
           role: {zh-TW: 角色, en: role}

@@ -53,8 +53,8 @@ def test_console_scripts_build_and_score_the_demo_from_an_empty_folder(installed
     assert done.stdout.startswith("scored 60 respondents in 6 organisations from 2 files")
     assert done.stderr.startswith("using the bundled questionnaire pmbok6 generic-zh-TW")
     assert (empty / "out/demo/report.html").stat().st_size > 10_000
-    done = _run([installed / "opm-build", "build", "--profile", "pb", "--lang", "zh-TW",
-                 "--format", "html"], cwd=empty)
+    done = _run([installed / "opm-build", "build", "--bank", "pmbok6", "--profile", "pb",
+                 "--lang", "zh-TW", "--format", "html"], cwd=empty)
     assert done.stdout.startswith("built 1 instrument (2 files) into out/pmbok6/ in ")
     assert (empty / "out/pmbok6/pb-zh-TW/questionnaire.html").stat().st_size > 100_000
     # the paths `demo --where` prints are the installed package's, and score as given

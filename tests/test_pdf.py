@@ -203,13 +203,13 @@ def test_count_rule_routing_sentence_in_both_languages(count_instruments):
     zh = count_instruments["zh-TW"]
     text = flat("".join(pages_text(pdf.render(zh)["questionnaire.pdf"])))
     n = len(zh.practices_of_area("INT"))
-    assert flat(f"若上列 {n} 題中至少 {-(-n // 2)} 題勾選「同意」或「非常同意」，"
+    assert flat(f"若上列 {n} 題中至少 {-(-n // 2)} 題勾選「大致符合」或「完全符合」，"
                 "請繼續回答本領域第 2–4 階段題目；否則請跳到下一個領域") in text
     assert "跳到問卷結尾" in text  # the last area has no next area
     en = count_instruments["en"]
     text = spaced(" ".join(pages_text(pdf.render(en)["questionnaire.pdf"])))
-    assert ("If at least 4 of the 7 statements above are marked \u201cAgree\u201d or "
-            "\u201cStrongly agree\u201d, go on to this area's stage 2–4 statements. "
+    assert ("If at least 4 of the 7 statements above are marked \u201cMostly true\u201d or "
+            "\u201cCompletely true\u201d, go on to this area's stage 2–4 statements. "
             "Otherwise skip to the next knowledge area.") in text
 
 
@@ -262,7 +262,7 @@ def test_count_rule_states_the_minimum_when_it_can_decide(count_instruments):
     text = spaced(" ".join(pages_text(pdf.render(strict)["questionnaire.pdf"])))
     assert ("① Count the statements above that you marked 1–5 (8, 9 and blanks do not "
             "count). Fewer than 6: skip to the next knowledge area. ② 6 or more: if at "
-            "least 4 are marked “Agree” or “Strongly agree”, go on to this "
+            "least 4 are marked “Mostly true” or “Completely true”, go on to this "
             "area's stage 2–4 statements; otherwise skip to the next knowledge area.") in text
 
 
@@ -340,11 +340,11 @@ def test_not_scored_columns_stand_apart_under_their_own_label(pdfs, instruments,
 
 def test_cover_lists_the_not_scored_codes_apart(pdfs):
     cover = spaced(pages_text(pdfs[("pb", "en")]["questionnaire.pdf"])[0])
-    assert ("1 = Strongly disagree 2 = Disagree 3 = Neither agree nor disagree 4 = Agree "
-            "5 = Strongly agree These codes are not scored and do not count as answers: "
+    assert ("1 = Not at all true 2 = Slightly true 3 = Partly true 4 = Mostly true "
+            "5 = Completely true These codes are not scored and do not count as answers: "
             "8 = No such practice here 9 = Don't know") in cover
     zh = flat(pages_text(pdfs[("pb", "zh-TW")]["questionnaire.pdf"])[0])
-    assert "5＝非常同意下列代碼不列入計分，也不算作答題數：8＝本主責機關無此作法9＝不清楚" in zh
+    assert "5＝完全符合下列代碼不列入計分，也不算作答題數：8＝本機關無此作法9＝不清楚" in zh
 
 
 def test_letter_paper(instruments):

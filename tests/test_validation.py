@@ -216,4 +216,4 @@ def test_bundled_files_validate():
     assert result.exit_code == 0, result.output
     assert re.search(r"bank pmbok6 \d+\.\d+\.\d+, 49 practices, 196 stems, languages zh-TW, en",
                      result.output)
-    assert result.output.count("ok  ") == 4
+    assert result.output.count("ok  ") == 5  # two banks, three profiles

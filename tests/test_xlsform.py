@@ -73,13 +73,13 @@ def test_sheets_and_labels(workbook, pb_pair):
     assert wb.sheetnames == ["survey", "choices", "settings"]
     survey = list(wb["survey"].values)
     assert survey[0][:4] == ("type", "name", "label::Chinese (zh)", "label::English (en)")
-    names = [r[1] for r in survey if r[0] and r[0].startswith("select_one agree5")]
+    names = [r[1] for r in survey if r[0] and r[0].startswith("select_one fit5")]
     assert sorted(names) == sorted(pb_pair[0].item_ids) and len(names) == 196
     assert names[:7] == [f"INT0{k}_S" for k in range(1, 8)]  # an area's S block comes first
     by_name = {r["name"]: r for r in rows(workbook)}
     int01 = by_name["INT01_S"]
-    assert int01["label::Chinese (zh)"].startswith("1.1 發展錄案章程 [INT01_S]: 本主責機關每個錄案")
-    assert int01["label::English (en)"].startswith("1.1 Develop PB Case Charter [INT01_S]: ")
+    assert int01["label::Chinese (zh)"].startswith("1.1 發展專案章程 [INT01_S]: 本機關依同一套成文")
+    assert int01["label::English (en)"].startswith("1.1 Develop Project Charter [INT01_S]: ")
     practice = pb_pair[0].practices[0]
     assert practice.note, "pb gives INT01 a local glossary note"
     assert int01["hint::Chinese (zh)"] == f"{practice.glossary}\n{practice.note}"
@@ -89,12 +89,12 @@ def test_sheets_and_labels(workbook, pb_pair):
 
 
 def test_scale_list_has_every_code_with_labels_per_language(workbook, pb_pair):
-    scale = [r for r in rows(workbook, "choices") if r["list_name"] == "agree5"]
+    scale = [r for r in rows(workbook, "choices") if r["list_name"] == "fit5"]
     assert [r["name"] for r in scale] == ["1", "2", "3", "4", "5", "8", "9"]
     assert (scale[0]["label::Chinese (zh)"], scale[0]["label::English (en)"]) == \
-        ("非常不同意", "Strongly disagree")
+        ("完全不符合", "Not at all true")
     assert (scale[5]["label::Chinese (zh)"], scale[5]["label::English (en)"]) == \
-        ("本主責機關無此作法", "No such practice here")
+        ("本機關無此作法", "No such practice here")
     assert (scale[6]["label::Chinese (zh)"], scale[6]["label::English (en)"]) == \
         ("不清楚", "Don't know")
     yesno = [r["name"] for r in rows(compiled("pb", scale="yesno")[1], "choices")
