@@ -33,6 +33,7 @@ from .output import FORMATS, LAYOUTS, check_out, run_files, warnings_text, write
 from .tidy import DETAIL_LEVELS
 from .read import Limits, ReadOptions, peek_instrument_ids, read_files, unreadable
 from .responses import ReadResult
+from .scan.command import scan_cmd
 from .variants import Variants
 
 METHODS = ("staged", "opm3-binary", "coverage")
@@ -132,6 +133,7 @@ def cli() -> None:
       python -m scoring score scoring/demo/pb.csv scoring/demo/smartcity.csv --out out/demo
       python -m scoring score wave1.csv wave2.xlsx --manifest out/pmbok6/pb-zh-TW/manifest.json
       python -m scoring demo                   # the bundled demo, into out/demo/
+      python -m scoring scan scans/*.pdf --manifest out/pmbok6/pb-zh-TW/manifest.json
 
     Installed (pip install . or pipx install .), this is the `opm-score` command.
     """
@@ -317,6 +319,9 @@ def demo_cmd(ctx: click.Context, out_dir: Path, lang: str | None, where: bool) -
                lang=lang)
     click.echo(f"demo answers in {folder}{os.sep} ({', '.join(DEMO_FILES)}); open "
                f"{out_dir / 'report.html'}")
+
+
+cli.add_command(scan_cmd)
 
 
 # --------------------------------------------------------------------------- helpers
