@@ -127,8 +127,8 @@ def rows(forms: list[Form], instrument: Instrument, geos: Geometries
                                       form.respondent, item.item, ink.REASONS[d.reason],
                                       "" if d.code is None else str(d.code), item.crop))
             for f in read.fields:
-                if f.name == "respondent_id" and form.respondent:
-                    continue  # printed on the form, and in its QR code
+                if form.respondent and f.name in ("respondent_id", "organisation"):
+                    continue  # printed on a stamped form (and the id in its QR code)
                 if f.written or f.name == "respondent_id":
                     what = "written on the form: type it in" if f.written else \
                         "no respondent id printed: type the one the form belongs to"
