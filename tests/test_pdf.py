@@ -733,3 +733,27 @@ def test_glyph_check_covers_spaces_the_font_lacks(instruments):
         with pytest.raises(InstrumentError) as err:
             lay.pen.check(f"1{odd}局處", "choices")
         assert err.value.codes == ["PDF_002"]
+
+
+@pytest.mark.parametrize("profile", ["pb", "smartcity"])
+@pytest.mark.parametrize("kind", ["questionnaire.pdf", "wave1.pdf"])
+def test_short_form_prints_no_practice_heading_without_statements(profile, kind):
+    """The short form asks M, C and I once per area: its practices have an S stem only,
+    and its area-level entry no S stem. A heading is printed only where a statement
+    follows it (the 2.0.0 review found 59 empty headings in each PB form)."""
+    from instrument.loader import load_bank
+
+    bank = load_bank("pmbok6_short")
+    for lang in LANGS:
+        inst = compile_instrument(bank, load_profile(profile, bank), lang)
+        data = pdf.render(inst, RenderSettings())[kind]
+        text = flat(" ".join(pages_text(data)))
+        grid = text[:text.index(flat(pdf.wording.UI[lang]["glossary"]))]  # before the glossary
+        heads = sorted((m.start(), p) for p in inst.practices if p.applicable
+                       for m in re.finditer(re.escape(flat(f"{p.code} {p.name}")), grid))
+        assert heads
+        empty = []
+        for (start, p), (end, _) in zip(heads, heads[1:] + [(len(grid), None)]):
+            if not any(i.id in grid[start:end] for i in inst.items if i.practice == p.id):
+                empty.append(p.code)
+        assert not empty, (lang, empty)
