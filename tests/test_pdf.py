@@ -18,9 +18,10 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from conftest import GOLDEN, LANGS, PROFILES, check_golden
-from instrument import pdf
+from instrument import fonts, pdf
 from instrument.artifacts import RenderSettings, render
 from instrument.compile import Options, compile_instrument
 from instrument.errors import InstrumentError
@@ -152,7 +153,7 @@ def test_wave1_holds_only_gate_stage_items(pdfs, instruments, profile, lang):
         expected = 1 if item.stage == inst.gate_stage else 0
         assert id_count(text, item.id) == expected, item.id
     last = flat(pages_text(pdfs[(profile, lang)]["wave1.pdf"])[-1] + text)
-    assert flat(pdf.UI[lang]["end_wave1"].split("{")[0]) in last  # "a second form follows"
+    assert flat(pdf.wording.UI[lang]["end_wave1"].split("{")[0]) in last  # "a second form follows"
 
 
 def test_pb_form_uses_pb_terms_and_keeps_project_management(pdfs, instruments):
@@ -185,8 +186,8 @@ def test_cover_has_the_profile_texts_and_id_boxes(pdfs, instruments):
         cover = flat(pages_text(pdfs[("pb", lang)]["questionnaire.pdf"])[0])
         for key in ("title", "confidentiality", "thanks"):
             assert flat(inst.texts[key]) in cover, key
-        assert flat(pdf.UI[lang]["respondent_id"]) in cover
-        assert flat(pdf.UI[lang]["organisation"]) in cover
+        assert flat(pdf.wording.UI[lang]["respondent_id"]) in cover
+        assert flat(pdf.wording.UI[lang]["organisation"]) in cover
 
 
 def test_glossary_appendix_lists_every_practice(pdfs, instruments):
@@ -291,24 +292,24 @@ def test_routing_sits_at_the_end_of_each_s_block(pdfs, instruments):
 # --------------------------------------------------------------------------- the grid
 def background_boxes(lay, inst) -> int:
     """Mark boxes of the background block: one per choice, one per digit."""
-    return sum(len(q.choices) if q.kind == "single" else lay.digits(q) if q.kind == "number"
+    return sum(len(q.choices) if q.kind == "single" else lay.background.digits(q) if q.kind == "number"
                else 0 for q in inst.background)
 
 
 def test_mark_boxes_one_per_code_in_fixed_columns(pdfs, instruments):
     inst = instruments[("generic", "en")]
-    lay = pdf._layout(inst, RenderSettings())
-    boxes = mark_boxes(pdfs[("generic", "en")]["questionnaire.pdf"], lay.box)
+    lay = pdf.layout(inst, RenderSettings())
+    boxes = mark_boxes(pdfs[("generic", "en")]["questionnaire.pdf"], lay.m.box)
     all_boxes = [b for page in boxes for b in page]
     assert len(all_boxes) == len(inst.items) * len(inst.scale.codes) + background_boxes(lay, inst)
-    answer_x = [round(x, 2) for x in lay.box_x]
-    columns = sorted({round(x + lay.box / 2, 2) for x, _ in all_boxes} & set(answer_x))
+    answer_x = [round(x, 2) for x in lay.m.box_x]
+    columns = sorted({round(x + lay.m.box / 2, 2) for x, _ in all_boxes} & set(answer_x))
     assert columns == answer_x
-    assert lay.box >= 5 * pdf.MM  # big enough for a pen
+    assert lay.m.box >= 5 * pdf.MM  # big enough for a pen
     # rows sit on the vertical grid, background questions too: every box centre is a whole
     # number of half-grid steps below the top of the page body
     for x, y in all_boxes:
-        steps = (lay.body_top - (y + lay.box / 2)) / (pdf.ROW_GRID / 2)
+        steps = (lay.m.body_top - (y + lay.m.box / 2)) / (pdf.ROW_GRID / 2)
         assert abs(steps - round(steps)) < 1e-3, (x, y)
 
 
@@ -316,18 +317,18 @@ def test_mark_boxes_one_per_code_in_fixed_columns(pdfs, instruments):
 def test_not_scored_columns_stand_apart_under_their_own_label(pdfs, instruments, lang):
     """8 and 9 come after a gap, under a "not scored" label on every page's scale header."""
     inst = instruments[("pb", lang)]
-    lay = pdf._layout(inst, RenderSettings())
-    assert [c.code for c in lay.columns] == [1, 2, 3, 4, 5, 8, 9]
-    centres = [b - a for a, b in zip(lay.box_x, lay.box_x[1:])]
-    assert centres == pytest.approx([lay.col_w] * 4 + [lay.col_w + lay.gap] + [lay.col_w])
-    assert lay.gap >= 3 * pdf.MM
-    label = pdf.UI[lang]["not_scored"]
-    label_w = pdf.stringWidth(label, lay.font, 6.8)
-    middle = (lay.unscored_x0 + lay.right) / 2
+    lay = pdf.layout(inst, RenderSettings())
+    assert [c.code for c in lay.m.columns] == [1, 2, 3, 4, 5, 8, 9]
+    centres = [b - a for a, b in zip(lay.m.box_x, lay.m.box_x[1:])]
+    assert centres == pytest.approx([lay.m.col_w] * 4 + [lay.m.col_w + lay.m.gap] + [lay.m.col_w])
+    assert lay.m.gap >= 3 * pdf.MM
+    label = pdf.wording.UI[lang]["not_scored"]
+    label_w = lay.pen.width(label, 6.8)
+    middle = (lay.m.unscored_x0 + lay.m.right) / 2
     data = pdfs[("pb", lang)]["questionnaire.pdf"]
-    pages = zip(drawn_texts(data), mark_boxes(data, lay.box))
+    pages = zip(drawn_texts(data), mark_boxes(data, lay.m.box))
     for n, (texts, boxes) in enumerate(pages, 1):
-        answer_rows = [b for b in boxes if round(b[0] + lay.box / 2, 2) == round(lay.box_x[-1], 2)]
+        answer_rows = [b for b in boxes if round(b[0] + lay.m.box / 2, 2) == round(lay.m.box_x[-1], 2)]
         labels = [(x, y) for t, x, y in texts if t == label]
         if not answer_rows:
             assert not labels, n
@@ -335,16 +336,16 @@ def test_not_scored_columns_stand_apart_under_their_own_label(pdfs, instruments,
         assert labels, f"page {n}: no '{label}' over the columns 8 and 9"
         for x, y in labels:  # centred over the not-scored columns, right of the gap
             assert x == pytest.approx(middle - label_w / 2, abs=0.5), n
-            assert x > lay.scored_x1 + lay.gap
+            assert x > lay.m.scored_x1 + lay.m.gap
 
 
 def test_cover_lists_the_not_scored_codes_apart(pdfs):
     cover = spaced(pages_text(pdfs[("pb", "en")]["questionnaire.pdf"])[0])
-    assert ("1 = Not at all true 2 = Slightly true 3 = Partly true 4 = Mostly true "
+    assert ("1 = Not at all true 2 = Mostly not true 3 = Partly true 4 = Mostly true "
             "5 = Completely true These codes are not scored and do not count as answers: "
-            "8 = No such practice here 9 = Don't know") in cover
+            "8 = Our PB cases involve no such work 9 = Don't know") in cover
     zh = flat(pages_text(pdfs[("pb", "zh-TW")]["questionnaire.pdf"])[0])
-    assert "5＝完全符合下列代碼不列入計分，也不算作答題數：8＝本機關無此作法9＝不清楚" in zh
+    assert "5＝完全符合下列代碼不列入計分，也不算作答題數：8＝錄案不涉及此類工作9＝不清楚" in zh
 
 
 def test_letter_paper(instruments):
@@ -365,7 +366,7 @@ def test_unknown_paper_is_a_catalogued_error(instrument):
 # --------------------------------------------------------------------------- determinism
 def test_same_input_same_bytes(instruments, pdfs):
     inst = instruments[("pb", "zh-TW")]
-    pdf._LAYOUTS.clear()  # a fresh layout, as in a new process
+    pdf.LAYOUTS.clear()  # a fresh layout, as in a new process
     again = pdf.render(inst, RenderSettings())
     assert again == pdfs[("pb", "zh-TW")]
 
@@ -466,7 +467,7 @@ def test_write_wave2_failure_leaves_folder_as_it_was(instruments, tmp_path, monk
     target = tmp_path / "wave2"
     target.mkdir()
     (target / "followup.csv").write_text("earlier run")
-    lay = pdf._layout(inst, RenderSettings())
+    lay = pdf.layout(inst, RenderSettings())
     real = lay.pdf
     calls = []
 
@@ -502,14 +503,14 @@ def test_wave2_file_names_are_safe_and_unique():
 
 # --------------------------------------------------------------------------- text layout
 def test_wrap_never_overflows_and_keeps_punctuation_and_words():
-    font = pdf.fonts.register()
+    font = fonts.register()
     text = ("本組織每個專案都依同一套書面程序撰寫章程（如計畫書、簽呈）。Every project in this "
             "organisation has its charter written by the same documented procedure.")
     for width in (60, 90, 150, 240):
         lines = pdf.wrap(text, font, 9.5, width)
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
         for line in lines:
-            assert pdf.stringWidth(line, font, 9.5) <= width + 1e-6
+            assert stringWidth(line, font, 9.5) <= width + 1e-6
             assert line[0] not in "，。、）」"
             assert line[-1] not in "（「"
         words = {w.strip(".,") for line in lines for w in line.split(" ")}
@@ -518,7 +519,7 @@ def test_wrap_never_overflows_and_keeps_punctuation_and_words():
 
 def test_every_text_of_every_instrument_has_glyphs(instruments):
     for inst in instruments.values():
-        pdf._Layout(inst, RenderSettings())  # raises PDF_002 on a missing glyph
+        pdf.Layout(inst, RenderSettings())  # raises PDF_002 on a missing glyph
 
 
 def test_renderer_is_registered(instrument):
@@ -557,9 +558,9 @@ def test_another_bank_two_stages_and_three_codes(tmp_path):
         files = pdf.render(inst)
         text = "\n".join(pages_text(files["questionnaire.pdf"]))
         assert all(id_count(text, i) == 1 for i in inst.item_ids)
-        lay = pdf._layout(inst, RenderSettings())
-        assert len(lay.box_x) == 3
-        boxes = [b for page in mark_boxes(files["questionnaire.pdf"], lay.box) for b in page]
+        lay = pdf.layout(inst, RenderSettings())
+        assert len(lay.m.box_x) == 3
+        boxes = [b for page in mark_boxes(files["questionnaire.pdf"], lay.m.box) for b in page]
         assert len(boxes) == len(inst.items) * 3
         if lang == "zh-TW":
             assert "本領域第2階段題目" in flat(text) and "總和至少3" in flat(text)  # ceil(3 * 1)
@@ -597,7 +598,7 @@ def test_not_applicable_practices_are_on_no_form_but_said_once(pdfs, instruments
     """smartcity: COS03, COS04 and the whole PRO area are not asked on any paper form; each
     form that holds their area says so in one line, with the profile's reason."""
     inst = instruments[("smartcity", lang)]
-    ui = pdf.UI[lang]
+    ui = pdf.wording.UI[lang]
     left_out = inst.not_applicable
     assert {p.id for p in left_out} == {"COS03", "COS04", "PRO01", "PRO02", "PRO03"}
     forms = {**pdfs[("smartcity", lang)], "wave2": smartcity_wave2(inst)}
@@ -636,27 +637,27 @@ def test_the_not_applicable_line_sits_where_the_area_would_be(pdfs, instruments)
 def test_background_block_opens_full_and_wave1_forms_but_not_wave2(pdfs, instruments, profile,
                                                                     lang):
     inst = instruments[(profile, lang)]
-    lay = pdf._layout(inst, RenderSettings())
-    assert [q.id for q in inst.background] == ["BG_UNIT", "BG_POSITION", "BG_YEARS", "BG_CASES",
-                                               "BG_CASETYPE", "BG_TRAINING"]
+    lay = pdf.layout(inst, RenderSettings())
+    assert [q.id for q in inst.background] == (["BG_UNIT"] if profile != "smartcity" else []) + [
+        "BG_POSITION", "BG_YEARS", "BG_CASES", "BG_CASETYPE", "BG_TRAINING"]
     for name in ("questionnaire.pdf", "wave1.pdf"):
         text = spaced(" ".join(pages_text(pdfs[(profile, lang)][name])))
         first_item = text.index(inst.items[0].id)
         where = [text.index(q.id) for q in inst.background]
         assert where == sorted(where) and where[-1] < first_item, name  # before the items
-        block = flat(text[text.index(pdf.UI[lang]["h_background"]):first_item])
+        block = flat(text[text.index(pdf.wording.UI[lang]["h_background"]):first_item])
         for q in inst.background:
             assert id_count(text, q.id) == 1 and flat(q.label) in block, (name, q.id)
             for c in q.choices:
                 assert flat(f"{c.code} {c.label}") in block, (name, q.id, c.code)
             if q.kind == "number":
-                assert flat(lay.number_hint(q)) in block, (name, q.id)
+                assert flat(lay.background.number_hint(q)) in block, (name, q.id)
     years = next(q for q in inst.background if q.id == "BG_YEARS")
-    assert lay.digits(years) == 2 and lay.number_hint(years) == (
+    assert lay.background.digits(years) == 2 and lay.background.number_hint(years) == (
         "（0–50；未滿一年請填 0）" if lang == "zh-TW" else "(0\u201350; Enter 0 for less than a year)")
     wave2 = "\n".join(pages_text(pdf.render_wave2(inst, synthetic(inst)[0])))
     assert not [q.id for q in inst.background if id_count(wave2, q.id)]
-    assert flat(pdf.UI[lang]["h_background"]) not in flat(wave2)
+    assert flat(pdf.wording.UI[lang]["h_background"]) not in flat(wave2)
 
 
 def test_background_kinds_draw_their_own_boxes(instruments):
@@ -669,14 +670,14 @@ def test_background_kinds_draw_their_own_boxes(instruments):
     extra = (BackgroundItem("BG_NOTE", "text", "Your unit's name", max_length=100),
              BackgroundItem("BG_STAFF", "number", "Staff in your unit", minimum=1))
     more = dataclasses.replace(inst, background=inst.background + extra)
-    lay = pdf._layout(more, RenderSettings())
+    lay = pdf.layout(more, RenderSettings())
     data = pdf.render(more)["questionnaire.pdf"]
     text = spaced(" ".join(pages_text(data)))
     assert "BG_NOTE Your unit's name BG_STAFF Staff in your unit (1 or more)" in text
-    assert lay.digits(extra[1]) == 6
-    boxes = [b for page in mark_boxes(data, lay.box) for b in page]
+    assert lay.background.digits(extra[1]) == 6
+    boxes = [b for page in mark_boxes(data, lay.m.box) for b in page]
     assert len(boxes) == len(more.items) * 7 + background_boxes(lay, more)
-    width = lay.right - lay.stem_x
+    width = lay.m.right - lay.m.stem_x
     ops = ContentStream(PdfReader(BytesIO(data)).pages[1].get_contents(), None).operations
     assert [a for a, op in ops if op == b"re" and abs(float(a[2]) - width) < 0.01
             and abs(float(a[3]) - 14 * pdf.MM) < 0.01]  # two lines to write on
@@ -685,16 +686,17 @@ def test_background_kinds_draw_their_own_boxes(instruments):
 @pytest.mark.parametrize("lang", LANGS)
 def test_cover_states_the_expected_duration(pdfs, instruments, lang):
     inst = instruments[("pb", lang)]
-    ui = pdf.UI[lang]
+    ui = pdf.wording.UI[lang]
     low, high = inst.minutes()
-    assert (low, high) == (11, 41)  # (49 + 6) x 12 s and (196 + 6) x 12 s, rounded up
+    assert inst.seconds_per_stem == 15
+    assert (low, high) == (14, 51)  # (49 + 6) x 15 s and (196 + 6) x 15 s, rounded up
     full = flat(pages_text(pdfs[("pb", lang)]["questionnaire.pdf"])[0])
     assert flat(ui["minutes_range"].format(low=low, high=high)) in full
     wave1 = flat(pages_text(pdfs[("pb", lang)]["wave1.pdf"])[0])
     assert flat(ui["minutes"].format(n=low)) in wave1 and flat(f"{low}–{high}") not in wave1
     p = synthetic(inst)[2]  # SCO and RSK: 6 + 7 practices, 3 stages each
     wave2 = flat(pages_text(pdf.render_wave2(inst, p))[0])
-    assert flat(ui["minutes"].format(n=-(-p.n_items * 12 // 60))) in wave2 and p.n_items == 39
+    assert flat(ui["minutes"].format(n=-(-p.n_items * 15 // 60))) in wave2 and p.n_items == 39
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -705,7 +707,7 @@ def test_every_form_gives_the_profile_instructions(pdfs, instruments, lang):
     covers.append(pages_text(pdf.render_wave2(inst, synthetic(inst)[0]))[0])
     for cover in covers:
         assert flat(inst.texts["instructions"]) in flat(cover)
-        assert flat(pdf.UI[lang]["mark_how"]) in flat(cover)
+        assert flat(pdf.wording.UI[lang]["mark_how"]) in flat(cover)
     assert ("近兩年" if lang == "zh-TW" else "past two years") in inst.texts["instructions"]
 
 
@@ -713,7 +715,7 @@ def test_glossary_gives_the_local_note_after_the_definition(pdfs, instruments):
     for lang in LANGS:
         inst = instruments[("pb", lang)]
         pages = pages_text(pdfs[("pb", lang)]["questionnaire.pdf"])
-        head = pdf.UI[lang]["glossary"]
+        head = pdf.wording.UI[lang]["glossary"]
         start = next(k for k, t in enumerate(pages) if flat(head) in flat(t))
         appendix = flat("".join(pages[start:]))
         noted = [p for p in inst.practices if p.note]
@@ -725,9 +727,33 @@ def test_glossary_gives_the_local_note_after_the_definition(pdfs, instruments):
 def test_glyph_check_covers_spaces_the_font_lacks(instruments):
     """Only ' ' and line breaks go undrawn; an en space (U+2002, not in AR PL UMing) or a
     tab would print as tofu, so the check refuses them like any missing character."""
-    lay = pdf._layout(instruments[("pb", "zh-TW")], RenderSettings())
-    lay.check("1 局處\n2 區公所\u3000", "choices")
+    lay = pdf.layout(instruments[("pb", "zh-TW")], RenderSettings())
+    lay.pen.check("1 局處\n2 區公所\u3000", "choices")
     for odd in ("\u2002", "\t"):
         with pytest.raises(InstrumentError) as err:
-            lay.check(f"1{odd}局處", "choices")
+            lay.pen.check(f"1{odd}局處", "choices")
         assert err.value.codes == ["PDF_002"]
+
+
+@pytest.mark.parametrize("profile", ["pb", "smartcity"])
+@pytest.mark.parametrize("kind", ["questionnaire.pdf", "wave1.pdf"])
+def test_short_form_prints_no_practice_heading_without_statements(profile, kind):
+    """The short form asks M, C and I once per area: its practices have an S stem only,
+    and its area-level entry no S stem. A heading is printed only where a statement
+    follows it (the 2.0.0 review found 59 empty headings in each PB form)."""
+    from instrument.loader import load_bank
+
+    bank = load_bank("pmbok6_short")
+    for lang in LANGS:
+        inst = compile_instrument(bank, load_profile(profile, bank), lang)
+        data = pdf.render(inst, RenderSettings())[kind]
+        text = flat(" ".join(pages_text(data)))
+        grid = text[:text.index(flat(pdf.wording.UI[lang]["glossary"]))]  # before the glossary
+        heads = sorted((m.start(), p) for p in inst.practices if p.applicable
+                       for m in re.finditer(re.escape(flat(f"{p.code} {p.name}")), grid))
+        assert heads
+        empty = []
+        for (start, p), (end, _) in zip(heads, heads[1:] + [(len(grid), None)]):
+            if not any(i.id in grid[start:end] for i in inst.items if i.practice == p.id):
+                empty.append(p.code)
+        assert not empty, (lang, empty)

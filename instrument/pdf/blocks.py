@@ -1,0 +1,106 @@
+"""The pieces every part of the layout is made of, and the kit the parts share.
+
+A ``Block`` is a piece of a page with a fixed height that paints itself downward
+from a given top; the parts (cover, answer grid, routing box, glossary, ...)
+return lists of blocks, and ``layout.Layout`` packs them into pages. ``Kit`` is
+what each part is given: the instrument, the page metrics, the pen, the form's
+wording and the instrument's stages and areas by id, plus the generic blocks
+(space, paragraph, heading).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from reportlab.pdfgen.canvas import Canvas
+
+from ..model import Instrument
+from .metrics import MM, Metrics
+from .text import Pen
+
+
+@dataclass(frozen=True)
+class Block:
+    """A piece of a page with a fixed height; ``draw(canvas, y_top)`` paints it downward."""
+
+    kind: str  # space | area | stage | scale | practice | routing | note | text | cont | question
+    height: float
+    draw: Callable[[Canvas, float], None]
+    area: str = ""
+    keep_with_next: bool = False
+    on_grid: bool = False  # starts a whole number of ROW_GRID steps below the body top
+
+
+@dataclass(frozen=True)
+class Form:
+    """One printed form: its kind, the areas it holds, whose it is when known."""
+
+    kind: str  # "full" | "wave1" | "wave2"
+    areas: tuple[str, ...]
+    respondent_id: str = ""
+    organisation: str = ""
+
+
+@dataclass(frozen=True)
+class Respondent:
+    id: str
+    organisation: str = ""
+
+
+def uses_cjk(language: str) -> bool:
+    """Chinese, Japanese and Korean text is set with more leading and full-width marks."""
+    return language.split("-")[0] in ("zh", "ja", "ko")
+
+
+class Kit:
+    """What every part of the layout shares for one instrument, paper and font."""
+
+    def __init__(self, instrument: Instrument, metrics: Metrics, pen: Pen,
+                 ui: Mapping[str, str]):
+        self.inst = instrument
+        self.m = metrics
+        self.pen = pen
+        self.ui = ui
+        self.cjk = uses_cjk(instrument.language)
+        self.stage_no = {s.id: n for n, s in enumerate(instrument.stages, 1)}
+        self.stage = {s.id: s for s in instrument.stages}
+        self.area = {a.id: a for a in instrument.areas}
+        self.gate = instrument.gate_stage
+        self.later = tuple(s.id for s in instrument.stages if s.id != self.gate)
+
+    def form_label(self, form: Form) -> str:
+        """'第一波問卷', 'Wave 1 questionnaire', ...: the form's name in its header."""
+        return self.ui[f"form_{form.kind}"]
+
+    # ----------------------------------------------------------------- generic blocks
+    @staticmethod
+    def space(height: float) -> Block:
+        return Block("space", height, lambda c, y: None)
+
+    def para(self, text: str, size: float, *, x: float | None = None, width: float | None = None,
+             bold: bool = False, gray: float = 0.0, align: str = "left", after: float = 0.0,
+             keep_with_next: bool = False, kind: str = "text", area: str = "") -> list[Block]:
+        """A paragraph as one block per line; short paragraphs are kept together."""
+        pen = self.pen
+        x = self.m.left if x is None else x
+        width = (self.m.right - x) if width is None else width
+        lead = size * pen.lead
+        lines = pen.wrap(text, size, width)
+        together = len(lines) <= 6
+        ax = {"left": x, "center": x + width / 2, "right": x + width}[align]
+        blocks = []
+        for k, line in enumerate(lines):
+            last = k == len(lines) - 1
+
+            def draw(c: Canvas, y: float, line: str = line) -> None:
+                pen.text(c, ax, pen.baseline(y, size, lead), line, size, bold=bold, gray=gray,
+                         align=align)
+            blocks.append(Block(kind, lead + (after if last else 0.0), draw, area,
+                                keep_with_next=keep_with_next if last else
+                                (together or k == 0 or k >= len(lines) - 2)))
+        return blocks
+
+    def heading(self, text: str, size: float = 10.5, before: float = 2.5 * MM) -> list[Block]:
+        return [self.space(before), *self.para(text, size, bold=True, after=1 * MM,
+                                               keep_with_next=True)]
