@@ -239,6 +239,41 @@ def test_tiff_g4_png_and_jpeg_scans_are_read(tmp_path, built, form, items, kind)
     assert [row[i] for i in items] == ["1", "2", "3", "4", "5", "8", "9", "3"]
 
 
+def test_a_black_and_white_scan_whose_blacks_bleed_is_read(tmp_path, built, inst, items):
+    """An office scanner's 'text' mode, thresholding a blurred image, thickens every black: the
+    markers' white cells shrink and the detector misses them, or reads a smaller square
+    inside them that still decodes. Both pages must be found and read (before the thinned
+    variant and the size check, page 2 here was refused as not flat, SCAN_016, 0.7 mm)."""
+    import cv2
+
+    dpi = 200
+    f = Form(inst, items)
+    rng = np.random.default_rng(5)
+    images = []
+    for n, blank in enumerate(synthetic.render_pages(f.pdf, dpi), 1):
+        img = blank.copy()
+        for item in items:
+            if f.page_of(item) == n:
+                synthetic.draw_mark(img, f.box(n, item, 3), 841.89, dpi, "cross", rng, 0.5, 25)
+        img = cv2.copyMakeBorder(img, 60, 60, 60, 60, cv2.BORDER_CONSTANT, value=255)
+        turn = cv2.getRotationMatrix2D((img.shape[1] / 2, img.shape[0] / 2), 3 - 6 * (n - 1), 1)
+        img = cv2.warpAffine(img, turn, img.shape[::-1], borderValue=255)
+        images.append(cv2.GaussianBlur(img, (0, 0), 1.0))
+    frames = []
+    from PIL import Image
+
+    for img in images:
+        _, bw = cv2.threshold(img, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        frames.append(Image.fromarray(bw).convert("1"))
+    path = tmp_path / "scan.tif"
+    frames[0].save(path, "TIFF", save_all=True, append_images=frames[1:], dpi=(dpi, dpi),
+                   compression="group4")
+    result = run("scan", path, "--manifest", built, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    [row] = rows_of(tmp_path / "out" / "responses.csv")
+    assert [row[i] for i in items] == ["3"] * len(items)
+
+
 def test_corrections_fill_the_flagged_cells(tmp_path, built, form, items):
     marks_ = answers(items)
     marks_[items[0]] = [(2, "cross"), (4, "cross")]
@@ -311,6 +346,25 @@ def test_SCAN_004_and_SCAN_010_a_page_without_markers(tmp_path, built, form):
     scan = tmp_path / "scan.pdf"
     assert f"{scan}:3: blank page skipped (no markers, no print) [SCAN_010]" in output
     assert f"{scan}:4: no corner markers found: 0 of the 4 found [SCAN_004]" in output
+
+
+def test_SCAN_016_markers_that_do_not_fit_one_flat_sheet(tmp_path, built, form):
+    """A marker moved 3 mm (the sheet folded, or a marker cut out and taped back) bends the
+    page: it is refused, not read at the wrong places (a homography fits any four markers,
+    so flatness is judged on an affine fit: the code before read this page)."""
+    page = form.blank[0].copy()
+    s = DPI / 25.4
+    x0, y0 = int((210 - 11.5) * s), int(5.5 * s)  # around the top-right marker
+    side = int(6 * s)
+    patch = page[y0:y0 + side, x0:x0 + side].copy()
+    page[y0:y0 + side, x0:x0 + side] = 255
+    dy = int(3 * s)
+    page[y0 + dy:y0 + dy + side, x0:x0 + side] = patch
+    output, code = failing(tmp_path, scan_pdf(tmp_path, [page, form.blank[1]]),
+                           "--manifest", built)
+    assert code == 1
+    assert (f"{tmp_path / 'scan.pdf'}:1: the 4 corner markers found do not fit one flat "
+            "sheet (off by ") in output and "[SCAN_016]" in output
 
 
 def test_SCAN_005_a_page_code_written_over(tmp_path, built, form):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
@@ -53,46 +54,98 @@ def work_image(image: np.ndarray) -> tuple[np.ndarray, float]:
     return image, factor
 
 
-def find_markers(page: Page) -> Found:
-    """The fiducials, looked for in the four corners first (fast), then on the whole page."""
-    work, factor = work_image(page.image)
+SIZE_TOLERANCE = 0.04  # markers whose sides differ by more are not all read right
+
+
+def _variants(crop: np.ndarray) -> Iterator[tuple[np.ndarray, float, float]]:
+    """A corner of the scan as the detector may see it best: as scanned, with its black
+    thinned by a pixel (a black-and-white scan's blacks bleed into the marker's white
+    cells), smoothed (a speckled edge, a blurred grey one), enlarged; (image, scale
+    back, pixels the marker's edges moved inward)."""
+    cv2 = cv2_module()
+    yield crop, 1.0, 0.0
+    yield cv2.dilate(crop, np.ones((3, 3), np.uint8)), 1.0, 1.0
+    yield cv2.GaussianBlur(crop, (0, 0), 1.5), 1.0, 0.0
+    yield cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC), 0.5, 0.0
+    yield cv2.GaussianBlur(crop, (0, 0), 1.0), 1.0, 0.0
+    yield cv2.medianBlur(crop, 3), 1.0, 0.0
+
+
+def _corner_crops(work: np.ndarray) -> list[tuple[np.ndarray, tuple[int, int]]]:
     h, w = work.shape
     cw, ch = int(w * 0.2), int(h * 0.16)
+    return [(work[y0:y0 + ch, x0:x0 + cw], (x0, y0))
+            for x0, y0 in ((0, 0), (w - cw, 0), (w - cw, h - ch), (0, h - ch))]
+
+
+def find_markers(page: Page) -> Found:
+    """The fiducials, looked for in the four corners first (fast), then on the whole page.
+    A corner is looked at again, smoothed, then enlarged, until a marker is found there; a
+    marker whose size disagrees with the others' is looked for again in every variant,
+    keeping the reading of the right size (a black-and-white scan's ragged edge can make
+    the detector read a smaller square inside the marker that still decodes)."""
+    work, factor = work_image(page.image)
     corners: dict[int, np.ndarray] = {}
-    for x0, y0 in ((0, 0), (w - cw, 0), (w - cw, h - ch), (0, h - ch)):
-        crop = work[y0:y0 + ch, x0:x0 + cw]
-        cv2 = cv2_module()
-        # a speckled edge (black-and-white scans) or a blurred, grey marker: look again,
-        # smoothed, then closer
-        _detect(crop, (x0, y0), corners) or \
-            _detect(cv2.GaussianBlur(crop, (0, 0), 1.5), (x0, y0), corners) or \
-            _detect(cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC),
-                    (x0, y0), corners, 0.5)
+    crops = _corner_crops(work)
+    for crop, offset in crops:
+        for image, scale, inward in _variants(crop):
+            if _detect(image, offset, corners, scale, inward):
+                break
     if len(corners) < 3:
         _detect(work, (0, 0), corners)
-    return Found(work, factor, _consistent(corners))
+    return Found(work, factor, _consistent(corners, crops))
 
 
-def _consistent(corners: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
-    """The markers whose size agrees with the others' (within 8 %): a misread marker (a
-    speckle cut into its outline) would bend the homography."""
-    if len(corners) < 3:
+def _side(quad: np.ndarray) -> float:
+    return float(np.mean(np.linalg.norm(quad - np.roll(quad, 1, axis=0), axis=1)))
+
+
+def _consistent(corners: dict[int, np.ndarray],
+                crops: list[tuple[np.ndarray, tuple[int, int]]]) -> dict[int, np.ndarray]:
+    """The markers, all of one size (within SIZE_TOLERANCE). When they are not, every
+    variant of every corner is read and each marker is taken at the size of the largest
+    readings: a misread marker is a smaller square inside it (five cells of its six), never
+    a larger one; a marker with no reading of that size is dropped, since it would bend
+    the homography."""
+    sides = [_side(q) for q in corners.values()]
+    if len(corners) < 3 or max(sides) <= (1 + SIZE_TOLERANCE) * min(sides):
         return corners
-    side = {k: float(np.mean(np.linalg.norm(q - np.roll(q, 1, axis=0), axis=1)))
-            for k, q in corners.items()}
-    typical = float(np.median(list(side.values())))
-    return {k: q for k, q in corners.items() if abs(side[k] - typical) <= 0.08 * typical}
+    candidates: dict[int, list[np.ndarray]] = {k: [q] for k, q in corners.items()}
+    for crop, offset in crops:
+        for image, scale, inward in _variants(crop):
+            found: dict[int, np.ndarray] = {}
+            _detect(image, offset, found, scale, inward)
+            for k, q in found.items():
+                candidates.setdefault(k, []).append(q)
+    every = [_side(q) for quads in candidates.values() for q in quads]
+    full = [v for v in every if v >= (1 - SIZE_TOLERANCE) * max(every)]
+    typical = float(np.median(full))
+    out = {}
+    for k, quads in candidates.items():
+        best = min(quads, key=lambda q: abs(_side(q) - typical))
+        if abs(_side(best) - typical) <= SIZE_TOLERANCE * typical:
+            out[k] = best
+    return out
 
 
 def _detect(image: np.ndarray, offset: tuple[int, int], into: dict[int, np.ndarray],
-            scale: float = 1.0) -> bool:
+            scale: float = 1.0, inward: float = 0.0) -> bool:
+    """Markers of ours found in ``image`` added to ``into`` (those not found before), in
+    the scan's pixels (``scale``; grown back by the ``inward`` pixels a thinning moved
+    their edges); whether any was."""
     found, ids, _ = _detector().detectMarkers(image)
     if ids is None:
         return False
+    added = False
     for quad, marker_id in zip(found, ids.ravel()):
         if int(marker_id) in marks.MARKER_IDS and int(marker_id) not in into:
-            into[int(marker_id)] = quad.reshape(4, 2) * scale + np.array(offset, np.float32)
-    return True
+            quad = quad.reshape(4, 2)
+            if inward:
+                centre = quad.mean(axis=0)
+                quad = centre + (quad - centre) * (1 + 2 * inward / _side(quad))
+            into[int(marker_id)] = quad * scale + np.array(offset, np.float32)
+            added = True
+    return added
 
 
 def _form_corners(x: float, y: float, side: float, paper_h: float) -> np.ndarray:
@@ -191,8 +244,12 @@ def _decode(image: np.ndarray) -> str:
 
 def homography(found: Found, paper: tuple[float, float]) -> tuple[np.ndarray | None, float]:
     """Work pixels of the scan -> work pixels of the form, from every marker found (at
-    least three; RANSAC drops a marker that was misread), and the largest corner error
-    in work pixels after the fit (None and inf when it cannot be fitted)."""
+    least three; RANSAC drops a marker that was misread), and how far the sheet is from
+    flat: the largest distance, in work pixels, of a marker's centre from where a flat
+    sheet (an affine map: a scanner's glass) would put it (None and inf when it cannot
+    be fitted). Centres, not corners: a black-and-white scan rounds a marker's corners,
+    a fold or a marker taped back moves the marker; and an affine map, since a homography
+    fits any four markers."""
     cv2 = cv2_module()
     src, dst = [], []
     for marker_id, (x, y) in zip(marks.MARKER_IDS, marks.marker_origins(*paper)):
@@ -202,16 +259,18 @@ def homography(found: Found, paper: tuple[float, float]) -> tuple[np.ndarray | N
     if len(src) < 3:
         return None, float("inf")
     src_pts, dst_pts = np.concatenate(src), np.concatenate(dst)
-    if len(src) == 4:
-        h, _ = cv2.findHomography(src_pts, dst_pts, cv2.RANSAC, 3.0)
-    else:  # three corners fix no perspective: a scanner's image is affine anyway
-        a, _ = cv2.estimateAffine2D(src_pts, dst_pts, method=cv2.RANSAC,
-                                    ransacReprojThreshold=3.0)
-        h = None if a is None else np.vstack([a, [0, 0, 1]])
-    if h is None:
+    flat, _ = cv2.estimateAffine2D(src_pts, dst_pts, method=cv2.RANSAC,
+                                   ransacReprojThreshold=3.0)
+    if flat is None:
         return None, float("inf")
-    mapped = cv2.perspectiveTransform(src_pts.reshape(-1, 1, 2), h).reshape(-1, 2)
-    return h, float(np.abs(mapped - dst_pts).max())
+    h = np.vstack([flat, [0, 0, 1]])
+    if len(src) == 4:  # three markers fix no perspective: a scanner's image is affine anyway
+        h, _ = cv2.findHomography(src_pts, dst_pts, cv2.RANSAC, 3.0)
+        if h is None:
+            return None, float("inf")
+    mapped = cv2.transform(src_pts.reshape(-1, 1, 2), flat).reshape(-1, 2)
+    off = (mapped - dst_pts).reshape(-1, 4, 2).mean(axis=1)
+    return h, float(np.linalg.norm(off, axis=1).max())
 
 
 @dataclass(frozen=True)
