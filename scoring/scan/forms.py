@@ -91,6 +91,10 @@ def check_complete(forms: list[Form], geos: Geometries, problems: list[Problem])
                                     total=len(layout.layouts)))
 
 
+WRITTEN = "written on the form: type it in"  # the reasons of a field to type in
+NO_ID = "no respondent id printed: type the one the form belongs to"
+
+
 @dataclass(frozen=True)
 class Flag:
     form: str  # Form.key
@@ -130,8 +134,7 @@ def rows(forms: list[Form], instrument: Instrument, geos: Geometries
                 if form.respondent and f.name in ("respondent_id", "organisation"):
                     continue  # printed on a stamped form (and the id in its QR code)
                 if f.written or f.name == "respondent_id":
-                    what = "written on the form: type it in" if f.written else \
-                        "no respondent id printed: type the one the form belongs to"
+                    what = WRITTEN if f.written else NO_ID
                     flags.append(Flag(form.key, read.page.file, read.page.number,
                                       form.respondent, f.name, what, "", f.crop, "written"))
         out.append(row)
