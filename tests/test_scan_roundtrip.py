@@ -139,3 +139,62 @@ def test_build_scan_score_gives_the_levels_of_the_true_answers(stamped, tmp_path
     scanned = (tmp_path / "from-scan" / "respondents.csv").read_text(encoding="utf-8-sig")
     true = (tmp_path / "from-truth" / "respondents.csv").read_text(encoding="utf-8-sig")
     assert scanned.splitlines()[1:] and sorted(scanned.splitlines()) == sorted(true.splitlines())
+
+
+def test_wave1_and_wave2_scans_score_as_their_true_answers(tmp_path, instruments):
+    """The two-wave route on paper: wave-1 forms scanned, wave-2 forms (stamped, from
+    followup) scanned with their geometry, both read files scored together."""
+    from instrument import pdf
+    from instrument.followup import plan
+    from instrument.tables import manifest_json
+
+    inst = instruments[("pb", "zh-TW")]
+    built = tmp_path / "built"
+    built.mkdir()
+    (built / "manifest.json").write_bytes(manifest_json(inst))
+    files = pdf.render(inst)
+    for name in ("wave1.pdf", "wave1.geometry.json", "questionnaire.geometry.json"):
+        (built / name).write_bytes(files[name])
+    rng = np.random.default_rng(2)
+    geos = geometry.load(geometry.beside(built / "manifest.json"))
+    blank = synthetic.render_pages(files["wave1.pdf"], 150)
+    clean = synthetic.Degrade(jpeg=(0, 0))
+    wave1, truth1 = synthetic.fill_form(blank, synthetic.form_pages(geos, "wave1"), 150, rng,
+                                        clean)
+    scan1 = tmp_path / "wave1-scans.pdf"
+    scan1.write_bytes(synthetic.pdf_of(wave1, 150, 80))
+    fixes = tmp_path / "ids.csv"  # the unstamped wave-1 form's id, typed in at review
+    form = f"wave1:{scan1}#1"
+    fixes.write_text(f"form,column,value\n{form},respondent_id,R1\n", encoding="utf-8")
+    result = score("scan", scan1, "--manifest", built / "manifest.json", "--out",
+                   tmp_path / "w1", "--corrections", fixes)
+    assert result.exit_code == 0, result.output
+    [row1] = list(csv.DictReader(io.StringIO(
+        (tmp_path / "w1" / "responses.csv").read_text(encoding="utf-8-sig"))))
+    assert row1["respondent_id"] == "R1" and row1["wave"] == "1"
+    assert {i: row1[i] for i in truth1.answers} == {
+        i: "" if v is None else str(v) for i, v in truth1.answers.items()}
+
+    values = np.array([[np.nan if row1[i] == "" else float(row1[i]) for i in inst.item_ids]])
+    [p] = plan(inst, ["R1"], [""], values)
+    assert p.needs_wave2, "the random wave-1 answers pass no area: change the seed"
+    pdf.write_wave2(inst, [p], tmp_path / "w2forms")
+    geo2 = tmp_path / "w2forms" / "wave2.geometry.json"
+    geos2 = geometry.load([geo2])
+    blank = synthetic.render_pages((tmp_path / "w2forms" / "wave2-R1.pdf").read_bytes(), 150)
+    wave2, truth2 = synthetic.fill_form(blank, synthetic.form_pages(geos2, "wave2", "R1"), 150,
+                                        rng, synthetic.Degrade(jpeg=(0, 0), flip=True))
+    scan2 = tmp_path / "wave2-scans.pdf"
+    scan2.write_bytes(synthetic.pdf_of(wave2[::-1], 150, 80))  # turned, last page first
+    result = score("scan", scan2, "--manifest", built / "manifest.json", "--geometry", geo2,
+                   "--out", tmp_path / "w2")
+    assert result.exit_code == 0, result.output
+    [row2] = list(csv.DictReader(io.StringIO(
+        (tmp_path / "w2" / "responses.csv").read_text(encoding="utf-8-sig"))))
+    assert row2["respondent_id"] == "R1" and row2["wave"] == "2"
+    assert {i: row2[i] for i in truth2.answers} == {
+        i: "" if v is None else str(v) for i, v in truth2.answers.items()}
+    got = score("score", tmp_path / "w1" / "responses.csv", tmp_path / "w2" / "responses.csv",
+                "--manifest", built / "manifest.json", "--format", "csv", "--out",
+                tmp_path / "scored")
+    assert got.exit_code == 0, got.output
