@@ -1,9 +1,9 @@
 """Paper end to end: build (stamped or not) -> synthetic filled scans -> scan -> score.
 
 The round trip must give exactly the levels that scoring the true answers gives. It
-reads the real questionnaire PDFs, so it needs the PDF layout to draw the markers,
-page codes and geometry (``instrument.marks``); the stamped-forms command is checked
-on its own first.
+reads the real questionnaire PDFs, with the markers, page codes and geometry the PDF
+layout draws (``instrument.marks``); the stamped-forms command is checked on its own
+first.
 """
 
 from __future__ import annotations
@@ -98,8 +98,7 @@ def test_build_scan_score_gives_the_levels_of_the_true_answers(stamped, tmp_path
 
     built = stamped / "pb-zh-TW"
     folder = stamped / "pb-zh-TW-respondents"
-    if not _marks_drawn(built):
-        pytest.skip("the PDF layout draws no markers yet (lands with the issue-15 split)")
+    assert _marks_drawn(built), "the build wrote no box geometry beside the PDFs"
     geos = geometry.load([folder / "questionnaire.geometry.json"])
     pages = synthetic.form_pages(geos, "full")
     rng = np.random.default_rng(16)
