@@ -55,7 +55,9 @@ FORMATS = tuple(RENDERERS)
 # it): a folder holding anything else is the user's, and the build refuses to replace it
 OWN_FILES = frozenset({"manifest.json", "codebook.csv", "labels.sps", "data-entry.csv",
                        "data-entry.xlsx", "questionnaire.html", "questionnaire.pdf",
-                       "wave1.pdf", "xlsform.xlsx"})
+                       "wave1.pdf", "xlsform.xlsx",
+                       # box geometry of the printed forms, for `python -m scoring scan`
+                       "questionnaire.geometry.json", "wave1.geometry.json"})
 
 
 def render(instrument: Instrument, formats: tuple[str, ...],

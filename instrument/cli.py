@@ -25,6 +25,7 @@ from instrument.errors import InstrumentError, Location, did_you_mean, problem, 
 from instrument.lint import RULES as LINT_RULES, lint, select
 from instrument.loader import (BANKS_DIR, PROFILES_DIR, bundled, display_name, load_bank,
                                load_profile, parse_bank, parse_profile, resolve, schema)
+from instrument.stamped import OwnFiles, read_respondents, stamped_files
 from instrument.yamlsafe import read_text
 
 
@@ -84,15 +85,23 @@ def cli(ctx: click.Context) -> None:
               help="TrueType CJK font for PDFs (default: AR PL UMing TW, else MingLiU, "
                    "Microsoft JhengHei or DFKai-SB on Windows, Songti TC or Heiti TC on macOS). "
                    "Example: --font C:/Windows/Fonts/mingliu.ttc")
+@click.option("--respondents", "respondents", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A CSV of respondent_id (and organisation): also write, per instrument, "
+                   "OUT/<bank>/<profile>-<lang>-respondents/ with questionnaire-<id>.pdf and "
+                   "wave1-<id>.pdf for each respondent, the id printed on every page and in "
+                   "its QR code. Example: --respondents ids.csv")
 def build_cmd(banks: tuple[str, ...] = (), profiles: tuple[str, ...] = (), langs: tuple[str, ...] = (),
               formats: tuple[str, ...] = (), out_dir: Path = Path("out"), scale: str | None = None,
               rule: str | None = None, threshold: float | None = None, paper: str = "A4",
-              font: Path | None = None) -> None:
+              font: Path | None = None, respondents: Path | None = None) -> None:
     """Build questionnaires and their companion files.
 
     Writes, per profile and language, into OUT/<bank>/<profile>-<lang>/:
     manifest.json, codebook.csv, labels.sps, data-entry.csv/.xlsx,
-    questionnaire.html, questionnaire.pdf and wave1.pdf.
+    questionnaire.html, questionnaire.pdf and wave1.pdf (with the box geometry
+    `python -m scoring scan` reads back, questionnaire.geometry.json and
+    wave1.geometry.json). With --respondents, stamped forms per respondent too.
 
     \b
     Examples:
@@ -100,9 +109,11 @@ def build_cmd(banks: tuple[str, ...] = (), profiles: tuple[str, ...] = (), langs
       python build.py build --profile pb --lang zh-TW
       python build.py build --bank pmbok6_short --profile pb
       python build.py build --profile my-agency.yaml --scale yesno --out pilot/
+      python build.py build --profile pb --lang zh-TW --format pdf --respondents ids.csv
     """
     started = time.perf_counter()
     restore_interrupted_builds(out_dir)
+    stamps = read_respondents(respondents) if respondents else None
     the_banks = [load_bank(b) for b in banks or tuple(bundled(BANKS_DIR))]
     profile_names = profiles or tuple(bundled(PROFILES_DIR))
     options = Options(scale=scale, rule=rule, threshold=threshold)
@@ -117,13 +128,15 @@ def build_cmd(banks: tuple[str, ...] = (), profiles: tuple[str, ...] = (), langs
                 inst = compile_instrument(the_bank, profile, lang, options)
                 rel = f"{safe_part(the_bank.id)}/{safe_part(profile.id)}-{safe_part(lang)}"
                 folders[rel] = render(inst, wanted, settings)
+                if stamps:
+                    folders[f"{rel}-respondents"] = stamped_files(inst, settings, stamps)
                 count += 1
-    write_folders(out_dir, folders, OWN_FILES)
+    write_folders(out_dir, folders, OwnFiles(OWN_FILES))
     n_files = sum(len(f) for f in folders.values())
     where = ", ".join(f"{out_dir}/{b.id}/" for b in the_banks)
     click.echo(f"built {count} instrument{'s' * (count != 1)} ({n_files} files) into "
                f"{where} in {time.perf_counter() - started:.1f} s")
-    if "pdf" in wanted and folders:
+    if ("pdf" in wanted or stamps) and folders:
         _say_font(font)
     for rel in folders:
         click.echo(f"  {out_dir / rel}")

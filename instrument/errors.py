@@ -120,6 +120,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                   "may not end in '.' and may not be a Windows device name (con, nul, com1, "
                   "...)"),
     "BUILD_007": ("--threshold {value} {detail}", "{fix}"),
+    "BUILD_008": ("--respondents: {detail}", "{fix}"),
     # --- stem linter (instrument/lint.py; docs/authoring.md, "Linting stems") --
     "LINT_001": ("{n} {unit}, more than about {limit}",
                  "keep to one claim in about {limit} {unit} (rubric point 7): move detail into "
@@ -303,6 +304,62 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "SCORE_007": ("'{name}' is not a single-choice background question of this "
                   "questionnaire{suggestion}",
                   "group by one of: {known} (codebook.csv lists the background questions)"),
+    # --- scanned paper forms (scoring/scan/, `python -m scoring scan`) --------
+    "SCAN_001": ("cannot read the scan: {detail}",
+                 "scan again as PDF, TIFF, PNG or JPEG (greyscale, 200-300 dpi); if the file "
+                 "was still being written, wait until it is complete"),
+    "SCAN_002": ("no box geometry for the manifest's questionnaire ({detail})",
+                 "build the PDFs again with this version (python build.py build --format pdf): "
+                 "it writes questionnaire.geometry.json and wave1.geometry.json next to "
+                 "manifest.json; or pass the forms' geometry with --geometry FILE"),
+    "SCAN_003": ("cannot read the box geometry: {detail}",
+                 "pass the .geometry.json file build.py wrote next to the PDF you printed"),
+    "SCAN_004": ("no corner markers found: {detail}",
+                 "scan the whole sheet, upright or turned, with its four corners on the glass "
+                 "(greyscale, 200-300 dpi); a page that is not part of the questionnaire does "
+                 "not belong in the scans"),
+    "SCAN_005": ("the page code (the small QR code in the left margin) cannot be read",
+                 "scan this page again at 300 dpi in greyscale, and check that the bottom-left "
+                 "corner is not folded, stapled or written over"),
+    "SCAN_006": ("a page of another questionnaire (instrument {found}), not of {expected}",
+                 "take it out of these scans and read it with its own --manifest"),
+    "SCAN_007": ("page {page} of the {form} form was printed from another build of "
+                 "instrument {ident} (layout {layout}; the geometry files know {known})",
+                 "pass the .geometry.json written next to the PDF that was printed (another "
+                 "profile, language, font or paper size) with --geometry FILE"),
+    "SCAN_008": ("{what} page {page} appears again at {other}",
+                 "take out one of the two scans of this page (if they differ, keep the one "
+                 "the respondent meant)"),
+    "SCAN_009": ("{what} lacks page{s} {pages} of {total}",
+                 "scan the missing page{s} and run again with all of the form's pages; a form "
+                 "without a respondent id is read from its pages in the order scanned, first "
+                 "page first"),
+    "SCAN_010": ("blank page skipped (no markers, no print)",
+                 "nothing to do if it is the back of a one-sided sheet"),
+    "SCAN_011": ("{detail}", "{fix}"),
+    "SCAN_012": ("no pages to read{detail}",
+                 "pass the scanned files (PDF, TIFF, PNG or JPEG), e.g. scans/*.pdf"),
+    "SCAN_013": ("the page is too faint to read (the print is barely darker than the paper)",
+                 "scan it again in greyscale with the scanner's default brightness and "
+                 "contrast (not black-and-white 'text' mode with a high threshold)"),
+    "SCAN_014": ("{n} item(s) need a person's judgement ({reasons}); left blank until "
+                 "corrected",
+                 "open review.html, type the right code for each, save the corrections and "
+                 "run again with --corrections FILE"),
+    "SCAN_015": ("{n} form(s) without a printed respondent id ({forms})",
+                 "type each form's respondent id into review.html (its crop shows what was "
+                 "written on the cover), save the corrections and run again with "
+                 "--corrections FILE"),
+    "SCAN_016": ("the {n} corner markers found do not fit one flat sheet (off by {mm} mm)",
+                 "scan the page again, flat on the glass; if a marker is damaged or written "
+                 "over, scan a clean copy with the answers copied onto it"),
+    # --- double data entry (`python -m scoring compare`) ----------------------
+    "ENTRY_001": ("respondent '{rid}'{wave}, column '{column}': {a} here, {b} at {other}",
+                  "look at the paper form and correct the file whose typing is wrong, then "
+                  "compare again"),
+    "ENTRY_002": ("respondent '{rid}'{wave} was typed into {here} only, not into {there}",
+                  "type the form into the other file too (or delete the row if the form "
+                  "does not exist), then compare again"),
     # --- writing outputs (build.py, followup and the scorer) -----------------
     "OUTPUT_001": ("cannot write the output: {detail}",
                    "{fix}; earlier results there were left as they were"),

@@ -33,6 +33,7 @@ from .output import FORMATS, LAYOUTS, check_out, run_files, warnings_text, write
 from .tidy import DETAIL_LEVELS
 from .read import Limits, ReadOptions, peek_instrument_ids, read_files, unreadable
 from .responses import ReadResult
+from .scan.command import scan_cmd
 from .variants import Variants
 
 METHODS = ("staged", "opm3-binary", "coverage")
@@ -132,6 +133,8 @@ def cli() -> None:
       python -m scoring score scoring/demo/pb.csv scoring/demo/smartcity.csv --out out/demo
       python -m scoring score wave1.csv wave2.xlsx --manifest out/pmbok6/pb-zh-TW/manifest.json
       python -m scoring demo                   # the bundled demo, into out/demo/
+      python -m scoring scan scans/*.pdf --manifest out/pmbok6/pb-zh-TW/manifest.json
+      python -m scoring compare entry-anna.xlsx entry-ben.xlsx --out typed/agreed
 
     Installed (pip install . or pipx install .), this is the `opm-score` command.
     """
@@ -317,6 +320,58 @@ def demo_cmd(ctx: click.Context, out_dir: Path, lang: str | None, where: bool) -
                lang=lang)
     click.echo(f"demo answers in {folder}{os.sep} ({', '.join(DEMO_FILES)}); open "
                f"{out_dir / 'report.html'}")
+
+
+cli.add_command(scan_cmd)
+
+
+@cli.command("compare")
+@click.argument("entry_a", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("entry_b", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--manifest", "manifests", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The manifest.json of the questionnaire that was typed (as for score; "
+                   "default: found from the files' instrument column). "
+                   "Example: --manifest out/pmbok6/pb-zh-TW/manifest.json")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out/agreed"), show_default=True,
+              help="Folder for agreed.csv, written only when the two files agree; replaced "
+                   "as a whole. Example: --out typed/agreed")
+@click.option("--encoding", callback=_encoding, default=None, metavar="ENC",
+              help="Text encoding of CSV files (default: detected). Example: --encoding cp950")
+def compare_cmd(entry_a: Path, entry_b: Path, manifests: tuple[Path, ...], out_dir: Path,
+                encoding: str | None) -> None:
+    """Double data entry: compare two typings of the same paper forms.
+
+    Reads both files as score does (CSV or the data-entry .xlsx, every check
+    included), matches rows by respondent_id (and wave), and lists every cell
+    where the two disagree, with both files' rows and both values; a respondent
+    typed into one file only is listed too. When nothing disagrees, writes
+    OUT/agreed.csv (the scorer's layout, ready for score); otherwise writes
+    nothing and exits with status 1.
+
+    \b
+    Examples:
+      python -m scoring compare entry-anna.xlsx entry-ben.xlsx
+      python -m scoring compare anna.csv ben.csv --manifest out/pmbok6/pb-zh-TW/manifest.json \\
+          --out typed/agreed
+      python -m scoring score out/agreed/agreed.csv
+    """
+    from .compare import AGREED, agreed_csv, disagreements
+
+    restore_interrupted(out_dir)
+    forms = _forms((entry_a, entry_b), manifests, encoding)
+    check_out(out_dir, frozenset({AGREED}))
+    first = _read((entry_a,), forms, encoding, False, 2048)
+    second = _read((entry_b,), forms, encoding, False, 2048)
+    for result in (first, second):
+        _print_warnings(result)
+    found = disagreements(first.responses, second.responses)
+    if found:
+        raise InstrumentError(found)
+    write_folder(out_dir, {AGREED: agreed_csv(first.responses)}, frozenset({AGREED}))
+    n = len(first.responses)
+    click.echo(f"the two files agree on {_plural(n, 'respondent')}: wrote {out_dir / AGREED}")
 
 
 # --------------------------------------------------------------------------- helpers

@@ -67,9 +67,11 @@ def warnings_text(warnings: list[Problem]) -> str:
     return "".join(str(w) + "\n" for w in warnings)
 
 
-def write_folder(out: Path, files: Mapping[str, bytes | Writer]) -> None:
-    """Write ``files`` as the whole content of folder ``out``, atomically."""
-    with replacing(Path(out), check_out) as staging:
+def write_folder(out: Path, files: Mapping[str, bytes | Writer],
+                 own: frozenset[str] = OWN_FILES) -> None:
+    """Write ``files`` as the whole content of folder ``out``, atomically; ``own``: the
+    names a run of this command writes (a folder holding others is refused)."""
+    with replacing(Path(out), lambda target: check_out(target, own)) as staging:
         for name, content in files.items():
             with open(staging / name, "xb") as fh:
                 if isinstance(content, bytes):
@@ -78,7 +80,7 @@ def write_folder(out: Path, files: Mapping[str, bytes | Writer]) -> None:
                     content(fh)
 
 
-def check_out(out: Path) -> None:
+def check_out(out: Path, own: frozenset[str] = OWN_FILES) -> None:
     """Refuse an --out that is not a folder this scorer may replace (before any work)."""
     def refuse(detail: str) -> None:
         raise InstrumentError([problem("SCORE_004", Location("command line"), path=str(out),
@@ -92,7 +94,7 @@ def check_out(out: Path) -> None:
         refuse("it exists and is not a folder")
     if out.is_dir():
         try:
-            foreign = foreign_entries(out, OWN_FILES.__contains__)
+            foreign = foreign_entries(out, own.__contains__)
         except OSError as exc:
             refuse(exc.strerror or str(exc))
         if foreign:

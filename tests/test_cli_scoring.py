@@ -62,8 +62,12 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def test_help_and_version():
     result = run("--help")
     assert result.exit_code == 0
-    assert "check  Validate response files only; write nothing." in result.output
-    assert "score  Score response files and write results into --out." in result.output
+    listed = {line.split()[0]: " ".join(line.split()[1:]) for line in
+              result.output.split("Commands:\n")[1].splitlines() if line.strip()}
+    assert listed["check"] == "Validate response files only; write nothing."
+    assert listed["score"] == "Score response files and write results into --out."
+    assert listed["scan"] == "Read scanned paper forms into the scorer's response file."
+    assert listed["compare"] == "Double data entry: compare two typings of the same paper forms."
     assert "python -m scoring score scoring/demo/pb.csv scoring/demo/smartcity.csv" in result.output
     result = run("--version")
     assert result.exit_code == 0 and result.output.startswith("python -m scoring, version ")

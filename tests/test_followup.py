@@ -254,7 +254,8 @@ def test_followup_writes_forms_csv_and_combined(built, tmp_path, instruments):
                   "--combined"])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "followup.csv", "wave2-R001.pdf", "wave2-R003.pdf", "wave2-all.pdf"]
+        "followup.csv", "wave2-R001.pdf", "wave2-R003.pdf", "wave2-all.pdf",
+        "wave2.geometry.json"]  # the forms' box geometry, for python -m scoring scan
     rows = list(csv.DictReader(io.StringIO((out / "followup.csv").read_text("utf-8-sig"))))
     assert [(r["respondent_id"], r["areas"], r["needs_wave2"]) for r in rows] == [
         ("R001", "INT RSK", "yes"), ("R002", "", "no"),
@@ -271,7 +272,7 @@ def test_followup_writes_forms_csv_and_combined(built, tmp_path, instruments):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "followup.csv", "wave2-R001.pdf", "wave2-R003.pdf", "wave2-all-0001.pdf",
-        "wave2-all-0002.pdf"]
+        "wave2-all-0002.pdf", "wave2.geometry.json"]
     assert result.output.rstrip().endswith(
         f"{out / 'wave2-all-0001.pdf'} … wave2-all-0002.pdf (2 printing files of up to 1 forms)")
 

@@ -101,7 +101,7 @@ def test_build_names_the_embedded_font(tmp_path):
                                       "zh-TW", "--format", "pdf", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("built 1 instrument (3 files)")
+    assert lines[0].startswith("built 1 instrument (5 files)")  # 2 PDFs, their geometry
     assert lines[1] == f"font: AR PL UMing TW ({UMING}) embedded in the PDFs"
     result = CliRunner().invoke(cli, ["build", "--profile", "pb", "--format", "html", "--out",
                                       str(tmp_path / "html")])

@@ -153,7 +153,7 @@ def test_item2_a_respondent_called_all_keeps_their_form_under_combined(inst, man
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "followup.csv", "wave2-R2.pdf", "wave2-all-0001-3.pdf", "wave2-all-1.pdf",
-        "wave2-all.pdf"]
+        "wave2-all.pdf", "wave2.geometry.json"]
     assert pdf_respondent(out / "wave2-all-1.pdf") == "all"
     assert pdf_respondent(out / "wave2-all-0001-3.pdf") == "all-0001"  # with or without
     assert len(PdfReader(out / "wave2-all.pdf").outline) == 3  # the printing file: all three
@@ -162,7 +162,7 @@ def test_item2_a_respondent_called_all_keeps_their_form_under_combined(inst, man
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "followup.csv", "wave2-R2.pdf", "wave2-all-0001-3.pdf", "wave2-all-0001.pdf",
-        "wave2-all-0002.pdf", "wave2-all-1.pdf"]
+        "wave2-all-0002.pdf", "wave2-all-1.pdf", "wave2.geometry.json"]
     assert pdf_respondent(out / "wave2-all-0001-3.pdf") == "all-0001"
 
 

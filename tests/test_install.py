@@ -76,3 +76,24 @@ def test_help_and_version_name_the_console_scripts(installed, tmp_path):
             f"{script}, version ")
     done = _run([installed / "opm-score", "score", "--help"], cwd=tmp_path)
     assert "\n    opm-score score returns/*.csv --out results/\n" in done.stdout
+
+
+def test_the_installed_package_reads_a_scan_of_its_own_form(installed, tmp_path):
+    """The scanner's dependencies (OpenCV, zxing-cpp, pypdfium2) and review.html's template,
+    style and script come with the wheel: a blank scan of a form the installed build
+    printed is read into responses.csv and review.html."""
+    from scoring.scan import synthetic
+
+    _run([installed / "opm-build", "build", "--bank", "pmbok6_short", "--profile", "pb",
+          "--lang", "en", "--format", "pdf"], cwd=tmp_path)
+    built = tmp_path / "out" / "pmbok6_short" / "pb-en"
+    assert (built / "questionnaire.geometry.json").is_file()
+    pages = synthetic.render_pages((built / "questionnaire.pdf").read_bytes(), 150)
+    (tmp_path / "scan.pdf").write_bytes(synthetic.pdf_of(pages, 150, 80))
+    done = _run([installed / "opm-score", "scan", "scan.pdf", "--manifest",
+                 built / "manifest.json", "--out", "scanned"], cwd=tmp_path)
+    assert "[SCAN_015]" in done.stderr  # the id is typed in at review
+    rows = (tmp_path / "scanned" / "responses.csv").read_text(encoding="utf-8-sig")
+    assert len(rows.splitlines()) == 2
+    assert "<h1>Scan review</h1>" in (tmp_path / "scanned" / "review.html").read_text(
+        encoding="utf-8")

@@ -52,7 +52,7 @@ def _everything(inst) -> dict[str, str]:
     page = html.render(inst, RenderSettings())["questionnaire.html"].decode("utf-8")
     pdfs = pdf.render(inst, RenderSettings())
     paper = {name: "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
-             for name, data in pdfs.items()}
+             for name, data in pdfs.items() if name.endswith(".pdf")}
     form = load_workbook(io.BytesIO(xlsform.xlsform([inst])))
     xls = "\n".join(str(c) for ws in form.worksheets for row in ws.values for c in row if c)
     entry = load_workbook(io.BytesIO(tables.entry_xlsx(inst)))

@@ -7,6 +7,7 @@ streams. Golden files hold the extracted text and the font list, never bytes.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -32,9 +33,24 @@ BASE14 = ("Helvetica", "Times", "Courier", "Symbol", "ZapfDingbats")
 
 
 @pytest.fixture(scope="module")
-def pdfs(instruments):
-    """{(profile, lang): {"questionnaire.pdf": bytes, "wave1.pdf": bytes}}."""
+def rendered(instruments):
+    """{(profile, lang): every file pdf.render returns (the PDFs and their geometry)}."""
     return {key: pdf.render(inst, RenderSettings()) for key, inst in instruments.items()}
+
+
+@pytest.fixture(scope="module")
+def pdfs(rendered):
+    """{(profile, lang): {"questionnaire.pdf": bytes, "wave1.pdf": bytes}}."""
+    return {key: {n: d for n, d in files.items() if n.endswith(".pdf")}
+            for key, files in rendered.items()}
+
+
+@pytest.fixture(scope="module")
+def geometry(rendered):
+    """{(profile, lang): {"questionnaire.pdf": its geometry record, "wave1.pdf": ...}}."""
+    return {key: {n: json.loads(files[n.replace(".pdf", ".geometry.json")])
+                  for n in files if n.endswith(".pdf")}
+            for key, files in rendered.items()}
 
 
 @pytest.fixture(scope="module")
@@ -296,6 +312,82 @@ def background_boxes(lay, inst) -> int:
                else 0 for q in inst.background)
 
 
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_geometry_records_every_drawn_box_with_its_item_and_code(pdfs, geometry, instruments,
+                                                                profile, lang):
+    """The geometry beside each PDF is what was drawn: per page the very squares in the
+    content stream, each asked item with one box per code, the cover's writing fields."""
+    inst = instruments[(profile, lang)]
+    lay = pdf.layout(inst, RenderSettings())
+    gate = {i.id for i in inst.items if i.stage == inst.gate_stage}
+    for name, data in pdfs[(profile, lang)].items():
+        geo = geometry[(profile, lang)][name]
+        assert (geo["instrument"], geo["form"]) == (inst.id, {"questionnaire.pdf": "full",
+                                                              "wave1.pdf": "wave1"}[name])
+        drawn = mark_boxes(data, lay.m.box)
+        assert [p["page"] for p in geo["pages"]] == list(range(1, len(drawn) + 1))
+        for page, squares in zip(geo["pages"], drawn):
+            recorded = [(b[0], b[1]) for b in page["boxes"]] + \
+                [(f[0], f[1]) for f in page["fields"] if f[5] == "digit"]
+            assert sorted(recorded) == sorted((round(x, 2), round(y, 2)) for x, y in squares)
+        codes: dict[str, list[int]] = {}
+        for page in geo["pages"]:
+            for b in page["boxes"]:
+                codes.setdefault(b[4], []).append(b[5])
+        want = set(inst.item_ids) if name == "questionnaire.pdf" else gate
+        assert {i: c for i, c in codes.items() if i in inst.item_ids} == {
+            i: [col.code for col in lay.m.columns] for i in inst.item_ids if i in want}
+        for q in inst.background:
+            if q.kind == "single":
+                assert codes[q.id] == [c.code for c in q.choices], q.id
+        first = {f[4] for f in geo["pages"][0]["fields"] if f[5] == "text"}
+        assert {"respondent_id", "organisation"} <= first
+
+
+@pytest.mark.parametrize("key", [("pb", "zh-TW"), ("smartcity", "en")])
+def test_every_page_carries_corner_markers_and_its_page_code(pdfs, geometry, instruments, key):
+    """Rasterised as a 150-dpi scan would be, every page of both forms shows the four
+    markers in the corners and a QR code naming instrument, form, page and layout."""
+    from instrument import marks
+    from scoring.scan import locate, synthetic as scans
+    from scoring.scan.images import Page
+
+    inst = instruments[key]
+    for name, data in pdfs[key].items():
+        geo = geometry[key][name]
+        for n, image in enumerate(scans.render_pages(data, 150), 1):
+            page = Page(name, n, image)
+            found = locate.find_markers(page)
+            assert sorted(found.corners) == [0, 1, 2, 3], (name, n)
+            h, err, paper = locate.fit(found, {tuple(geo["paper"])})
+            assert err < 1.0, (name, n)
+            code, _ = locate.read_code(page, found, h, paper)
+            assert code == marks.PageCode(marks.instrument_key(inst.id), geo["form"], n,
+                                          geo["pages"][n - 1]["layout"]), (name, n)
+
+
+def test_wave2_forms_carry_their_respondent_in_the_page_code(instruments, tmp_path):
+    from instrument import marks
+    from scoring.scan import locate, synthetic as scans
+    from scoring.scan.images import Page
+
+    inst = instruments[("pb", "zh-TW")]
+    pdf.write_wave2(inst, synthetic(inst), tmp_path / "w")
+    geo = json.loads((tmp_path / "w" / "wave2.geometry.json").read_text(encoding="utf-8"))
+    forms = {f["respondent"]: f for f in geo["forms"]}
+    assert sorted(forms) == ["R001", "R003", "R004"]
+    assert {f["form"] for f in forms.values()} == {"wave2"}
+    data = (tmp_path / "w" / "wave2-R003.pdf").read_bytes()
+    [image] = scans.render_pages(data, 150)[:1]
+    found = locate.find_markers(Page("wave2-R003.pdf", 1, image))
+    h, _, paper = locate.fit(found, {tuple(forms["R003"]["paper"])})
+    code, _ = locate.read_code(Page("wave2-R003.pdf", 1, image), found, h, paper)
+    assert code == marks.PageCode(marks.instrument_key(inst.id), "wave2", 1,
+                                  forms["R003"]["pages"][0]["layout"], "R003")
+    assert forms["R003"]["organisation"] == ""
+
+
 def test_mark_boxes_one_per_code_in_fixed_columns(pdfs, instruments):
     inst = instruments[("generic", "en")]
     lay = pdf.layout(inst, RenderSettings())
@@ -364,11 +456,11 @@ def test_unknown_paper_is_a_catalogued_error(instrument):
 
 
 # --------------------------------------------------------------------------- determinism
-def test_same_input_same_bytes(instruments, pdfs):
+def test_same_input_same_bytes(instruments, rendered):
     inst = instruments[("pb", "zh-TW")]
     pdf.LAYOUTS.clear()  # a fresh layout, as in a new process
     again = pdf.render(inst, RenderSettings())
-    assert again == pdfs[("pb", "zh-TW")]
+    assert again == rendered[("pb", "zh-TW")]  # the geometry files too
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -436,7 +528,7 @@ def test_write_wave2_streams_forms_and_a_combined_pdf(instruments, tmp_path):
                              files={"followup.csv": followup_csv(plans)}, progress=seen.append)
     names = sorted(p.name for p in (tmp_path / "wave2").iterdir())
     assert names == ["followup.csv", "wave2-R001.pdf", "wave2-R003.pdf", "wave2-R004.pdf",
-                     "wave2-all.pdf"]
+                     "wave2-all.pdf", "wave2.geometry.json"]
     assert result.forms == 3 and len(seen) == 3
     singles = [PdfReader(tmp_path / "wave2" / f"wave2-{r}.pdf") for r in ("R001", "R003", "R004")]
     combined = PdfReader(tmp_path / "wave2" / "wave2-all.pdf")
@@ -524,7 +616,8 @@ def test_every_text_of_every_instrument_has_glyphs(instruments):
 
 def test_renderer_is_registered(instrument):
     files = render(instrument, ("pdf",))
-    assert {"questionnaire.pdf", "wave1.pdf", "manifest.json"} == set(files)
+    assert {"questionnaire.pdf", "wave1.pdf", "manifest.json", "questionnaire.geometry.json",
+            "wave1.geometry.json"} == set(files)
 
 
 def test_write_wave2_refuses_a_folder_holding_other_files(instruments, tmp_path, monkeypatch):
@@ -543,7 +636,7 @@ def test_write_wave2_refuses_a_folder_holding_other_files(instruments, tmp_path,
     done = tmp_path / "done"
     pdf.write_wave2(inst, synthetic(inst)[:1], done, files={"followup.csv": b"x"})
     pdf.write_wave2(inst, synthetic(inst)[2:3], done)
-    assert sorted(p.name for p in done.iterdir()) == ["wave2-R003.pdf"]
+    assert sorted(p.name for p in done.iterdir()) == ["wave2-R003.pdf", "wave2.geometry.json"]
 
 
 def test_another_bank_two_stages_and_three_codes(tmp_path):

@@ -21,13 +21,16 @@ Layout is computed before anything is drawn: every text is wrapped once per
 instrument into fixed-height blocks, the blocks are packed into pages (never
 splitting a practice), and only then are pages drawn. Output is deterministic.
 
-``render`` is the renderer registered in ``artifacts``.
+``render`` is the renderer registered in ``artifacts``; beside each PDF it
+returns the forms' box geometry (``questionnaire.geometry.json``), which
+``python -m scoring scan`` reads.
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
+from .. import marks
 from ..artifacts import RenderSettings
 from ..model import Instrument
 from .blocks import Form, Respondent
@@ -46,8 +49,12 @@ def render(instrument: Instrument, settings: RenderSettings = RenderSettings()) 
     """``questionnaire.pdf`` (all stages, paper routing per area) and ``wave1.pdf`` (gate stage)."""
     lay = layout(instrument, settings)
     areas = tuple(a.id for a in instrument.areas)
-    return {"questionnaire.pdf": lay.pdf(Form("full", areas))[0],
-            "wave1.pdf": lay.pdf(Form("wave1", areas))[0]}
+    files = {}
+    for name, kind in (("questionnaire.pdf", "full"), ("wave1.pdf", "wave1")):
+        with marks.collect() as drawn:  # the box geometry, for python -m scoring scan
+            files[name] = lay.pdf(Form(kind, areas))[0]
+        files[marks.geometry_name(name)] = marks.geometry_json(drawn)
+    return files
 
 
 def render_form(instrument: Instrument, kind: str, settings: RenderSettings = RenderSettings(),

@@ -88,7 +88,7 @@ class Background:
 
         def number(c: Canvas, y: float, h: float) -> None:
             cy = y - h / 2
-            self.grid.boxes(c, [m.stem_x + (k + 0.5) * m.box for k in range(n)], cy)
+            self.grid.boxes(c, [m.stem_x + (k + 0.5) * m.box for k in range(n)], cy, q.id)
             if hint:
                 pen.text(c, m.stem_x + n * m.box + 2.5 * MM, cy - 0.35 * 8.5, hint, 8.5,
                          gray=0.3)
@@ -102,6 +102,7 @@ class Background:
         def text(c: Canvas, y: float, h: float) -> None:
             c.setLineWidth(0.9)
             c.rect(m.stem_x, y - h / 2 - box_h / 2, width, box_h, stroke=1, fill=0)
+            self.k.record_field(m.stem_x, y - h / 2 - box_h / 2, width, box_h, q.id)
         return snap(box_h + 2 * pad), text
 
     def choice_rows(self, q: BackgroundItem, width: float, pad: float
@@ -122,10 +123,11 @@ class Background:
             row = cells[start:start + ncol]
             h = snap(max(m.box, max(len(x) for x in row) * lead) + 2 * pad)
 
-            def paint(c: Canvas, y: float, h: float, row=row) -> None:
+            def paint(c: Canvas, y: float, h: float, row=row, start=start) -> None:
                 cy = y - h / 2
                 xs = [m.stem_x + k * col_w for k in range(len(row))]
-                self.grid.boxes(c, [x + m.box / 2 for x in xs], cy)
+                codes = [ch.code for ch in q.choices[start:start + len(row)]]
+                self.grid.boxes(c, [x + m.box / 2 for x in xs], cy, q.id, codes)
                 for x, lines in zip(xs, row):
                     top = cy + len(lines) * lead / 2
                     for line in lines:

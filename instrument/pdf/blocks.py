@@ -15,6 +15,7 @@ from typing import Callable, Mapping
 
 from reportlab.pdfgen.canvas import Canvas
 
+from .. import marks
 from ..model import Instrument
 from .metrics import MM, Metrics
 from .text import Pen
@@ -68,6 +69,18 @@ class Kit:
         self.area = {a.id: a for a in instrument.areas}
         self.gate = instrument.gate_stage
         self.later = tuple(s.id for s in instrument.stages if s.id != self.gate)
+        # the geometry of the form being drawn (``Layout.draw`` sets it): every mark box and
+        # writing field is recorded as it is drawn, for the scanner (``instrument.marks``)
+        self.recorder: marks.Recorder | None = None
+
+    def record_box(self, x: float, y: float, side: float, item: str, code: int) -> None:
+        if self.recorder is not None:
+            self.recorder.box(x, y, side, side, item, code)
+
+    def record_field(self, x: float, y: float, w: float, h: float, name: str,
+                     kind: str = "text") -> None:
+        if self.recorder is not None:
+            self.recorder.field(x, y, w, h, name, kind)
 
     def form_label(self, form: Form) -> str:
         """'第一波問卷', 'Wave 1 questionnaire', ...: the form's name in its header."""

@@ -95,19 +95,21 @@ class Cover:
         box_h = 10 * MM
         label_w = max(pen.width(ui[key], size) for key in ("respondent_id", "organisation")) \
             + 4 * MM
-        fields = [(ui["respondent_id"], form.respondent_id, 70 * MM),
-                  (ui["organisation"], form.organisation, m.right - m.left - label_w)]
-        values = [pen.wrap(v, 11, w - 4 * MM)[0] if v else "" for _, v, w in fields]
+        fields = [(ui["respondent_id"], form.respondent_id, 70 * MM, "respondent_id"),
+                  (ui["organisation"], form.organisation, m.right - m.left - label_w,
+                   "organisation")]
+        values = [pen.wrap(v, 11, w - 4 * MM)[0] if v else "" for _, v, w, _ in fields]
         hint = "" if form.respondent_id else ui["filled_by_researcher"]
         height = snap(2 * box_h + 3 * MM + (4 * MM if hint else 0))
 
         def draw(c: Canvas, y: float) -> None:
             top = y
-            for (name, _, w), value in zip(fields, values):
+            for (name, _, w, column), value in zip(fields, values):
                 base = top - box_h / 2 - 0.35 * size
                 pen.text(c, m.left, base, name, size, bold=True)
                 c.setLineWidth(1)
                 c.rect(m.left + label_w, top - box_h, w, box_h, stroke=1, fill=0)
+                self.k.record_field(m.left + label_w, top - box_h, w, box_h, column)
                 if value:
                     pen.text(c, m.left + label_w + 2 * MM, top - box_h / 2 - 0.35 * 11,
                              value, 11)

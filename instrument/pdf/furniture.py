@@ -4,8 +4,11 @@ The header names the questionnaire, the instrument id, the form and (on a
 respondent's form) who it is for; the footer gives "page x of y" and the ids
 again. Marks for machines (corner fiducials, a QR code: the paper-scan issue)
 belong here too: ``Furniture.marks`` is a list of ``PageMark`` callables, each
-drawn on every page after the header and footer with the page's ``PageInfo``;
-``Metrics`` says where the margins and the body are.
+drawn on every page once its body is drawn (``finish``), with the page's
+``PageInfo``, so a mark may depend on what the page holds: ``machine_marks``
+draws the corner markers and the QR page code, whose layout tag hashes the
+page's recorded boxes (``instrument.marks``). ``Metrics`` says where the margins
+and the body are.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Callable
 
 from reportlab.pdfgen.canvas import Canvas
 
+from .. import marks as machine
 from .blocks import Form, Kit
 from .metrics import MM, Metrics
 
@@ -28,21 +32,31 @@ class PageInfo:
     page: int  # 1-based, within the form
     pages: int  # the form's page count
     metrics: Metrics
+    recorder: machine.Recorder | None = None  # the form's box geometry so far
 
 
 PageMark = Callable[[Canvas, PageInfo], None]
 
 
+def machine_marks(c: Canvas, info: PageInfo) -> None:
+    """Corner markers and the QR page code, for ``python -m scoring scan``."""
+    if info.recorder is not None:
+        info.recorder.finish_page(c, info.page)
+
+
 class Furniture:
-    def __init__(self, kit: Kit, marks: tuple[PageMark, ...] = ()):
+    def __init__(self, kit: Kit, marks: tuple[PageMark, ...] = (machine_marks,)):
         self.k, self.m, self.pen = kit, kit.m, kit.pen
         self.marks = marks
 
     def draw(self, c: Canvas, form: Form, page: int, total: int) -> None:
-        """Header, footer and marks of page ``page`` of ``total``."""
+        """Header and footer of page ``page`` of ``total``."""
         self.header(c, form)
         self.footer(c, form, page, total)
-        info = PageInfo(self.k.inst.id, form, page, total, self.m)
+
+    def finish(self, c: Canvas, form: Form, page: int, total: int) -> None:
+        """The marks of the page, once its body is drawn."""
+        info = PageInfo(self.k.inst.id, form, page, total, self.m, self.k.recorder)
         for mark in self.marks:
             mark(c, info)
 

@@ -24,14 +24,21 @@ class AnswerGrid:
         self.k, self.m, self.pen = kit, kit.m, kit.pen
 
     # ----------------------------------------------------------------- boxes and shading
-    def boxes(self, c: Canvas, centres: Sequence[float], cy: float) -> None:
-        """Mark boxes of the answer rows' size, centred on ``cy``."""
+    def boxes(self, c: Canvas, centres: Sequence[float], cy: float, item: str = "",
+              codes: Sequence[int] | None = None) -> None:
+        """Mark boxes of the answer rows' size, centred on ``cy``; recorded for the scanner
+        as ``item``'s ``codes`` (one per box), or without codes as the digit boxes of a
+        number a person writes in."""
         box = self.m.box
         c.setLineWidth(0.9)
         c.setStrokeGray(0)
         c.setFillGray(1)
-        for cx in centres:
+        for k, cx in enumerate(centres):
             c.rect(cx - box / 2, cy - box / 2, box, box, stroke=1, fill=1)
+            if item and codes is not None:
+                self.k.record_box(cx - box / 2, cy - box / 2, box, item, codes[k])
+            elif item:
+                self.k.record_field(cx - box / 2, cy - box / 2, box, box, item, "digit")
         c.setFillGray(0)
 
     def shade(self, c: Canvas, bottom: float, height: float) -> None:
@@ -121,6 +128,7 @@ class AnswerGrid:
             h = snap(max(text_h, id_h, m.box + 1.5 * MM) + 2 * pad)
             rows.append((item, lines, stage_lines, h))
         height = title_h + sum(r[3] for r in rows)
+        codes = [col.code for col in m.columns]
 
         def draw(c: Canvas, y: float) -> None:
             c.setStrokeGray(0.45)
@@ -144,7 +152,7 @@ class AnswerGrid:
                 for line in stage_lines:
                     pen.text(c, m.left + 1 * MM, sy, line, 6, gray=0.35)
                     sy -= 6 * 1.2
-                self.boxes(c, m.box_x, y - h / 2)
+                self.boxes(c, m.box_x, y - h / 2, item.id, codes)
                 y -= h
             c.setStrokeGray(0)
         return Block("practice", height, draw, p.area, keep_with_next=keep)

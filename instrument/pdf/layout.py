@@ -17,7 +17,7 @@ import io
 from reportlab import rl_config
 from reportlab.pdfgen.canvas import Canvas
 
-from .. import __version__
+from .. import __version__, marks
 from ..artifacts import RenderSettings
 from ..model import Instrument
 from .background import Background
@@ -180,6 +180,8 @@ class Layout:
                             (form.organisation, f"organisation of {form.respondent_id}")):
             self.pen.check(text, where)
         pages = self.pages(form)
+        self.kit.recorder = marks.recorder(self.inst.id, form.kind, self.m.page_w,
+                                           self.m.page_h, form.respondent_id, form.organisation)
         for n, page in enumerate(pages, 1):
             if bookmark and n == 1:
                 key = f"r{c.getPageNumber()}"
@@ -190,7 +192,9 @@ class Layout:
             for block in page:
                 block.draw(c, y)
                 y -= block.height
+            self.furniture.finish(c, form, n, len(pages))
             c.showPage()
+        self.kit.recorder = None
         return len(pages)
 
     def canvas(self, target, form: Form) -> Canvas:

@@ -8,11 +8,13 @@ checks the ids and organisations against the font before any form is drawn.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from .. import marks
 from ..artifacts import RenderSettings
 from ..atomic import foreign_entries, replacing, symlink_in
 from ..errors import InstrumentError, Location, Problem, problem
@@ -76,7 +78,8 @@ def wave2_filenames(plans: Sequence[Plan]) -> dict[str, str]:
     return names
 
 
-_OUR_FILES = re.compile(r"^(wave2-.+\.pdf|followup\.csv)$")
+GEOMETRY = "wave2.geometry.json"  # every form's box geometry, for python -m scoring scan
+_OUR_FILES = re.compile(r"^(wave2-.+\.pdf|followup\.csv|wave2\.geometry\.json)$")
 
 
 def _check_replaceable(folder: Path) -> None:
@@ -135,7 +138,8 @@ def write_wave2(instrument: Instrument, plans: Sequence[Plan], folder: Path | st
     bookmark per respondent, page numbers per form) for batch printing; above
     ``batch`` forms it is split into ``wave2-all-0001.pdf``, ``-0002`` ... of
     ``batch`` forms each, since a PDF document is held in memory until saved.
-    ``files`` (e.g. ``followup.csv``) are written alongside. Only when all of it
+    ``files`` (e.g. ``followup.csv``) are written alongside, and ``wave2.geometry.json``
+    (each form's box geometry, streamed as the forms are drawn). Only when all of it
     succeeded is ``folder`` replaced, whole, with ``os.replace``.
     """
     lay = layout(instrument, settings)
@@ -143,8 +147,10 @@ def write_wave2(instrument: Instrument, plans: Sequence[Plan], folder: Path | st
     names = wave2_filenames(plans)
     batches = combined_names(len(names), batch) if combined else []
     forms = pages = 0
-    with replacing(folder, _check_replaceable) as new:
+    with replacing(folder, _check_replaceable) as new, \
+            open(new / GEOMETRY, "x", encoding="utf-8") as geometry:
         all_canvas = None
+        geometry.write(f'{{"format":{marks.GEOMETRY_FORMAT},"forms":[')
 
         def finish_batch() -> None:
             if all_canvas is not None:
@@ -156,7 +162,10 @@ def write_wave2(instrument: Instrument, plans: Sequence[Plan], folder: Path | st
             if not p.needs_wave2:
                 continue
             form = Form("wave2", p.areas, p.respondent_id, p.organisation)
-            data, n = lay.pdf(form)
+            with marks.collect() as drawn:
+                data, n = lay.pdf(form)
+            geometry.write(("," if forms else "")
+                           + json.dumps(drawn[0].geometry(), ensure_ascii=False))
             with open(new / names[p.respondent_id], "xb") as fh:  # never over another's form
                 fh.write(data)
             if batches and forms % batch == 0:  # start the next printing file
@@ -169,6 +178,7 @@ def write_wave2(instrument: Instrument, plans: Sequence[Plan], folder: Path | st
             if progress:
                 progress(1)
         finish_batch()
+        geometry.write("]}\n")
         for name, data in (files or {}).items():
             with open(new / name, "xb") as fh:
                 fh.write(data)
