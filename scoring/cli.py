@@ -233,18 +233,16 @@ def score_cmd(files: tuple[Path, ...], manifests: tuple[Path, ...], encoding: st
     rule, overrides = _rule(instrument, rule_id, threshold)
     check_out(out_dir)
     versions = tuple(v for m in forms.members for v in _all_languages(m))
-    result = _read(files, forms, encoding, strict, max_file_size, platform, versions)
+    from .methods import score_while_reading
+
+    # scored block by block as the files are read (scoring.methods.Pipeline)
+    result, scores = score_while_reading(
+        lambda sink: _read(files, forms, encoding, strict, max_file_size, platform, versions,
+                           sink),
+        forms, method, rule, overrides or None, units=DETAIL_LEVELS[detail], by=by)
     _print_warnings(result)
     responses = result.responses
-    from .methods import compute
-
     formats = formats or _default_formats(len(responses))
-    bar = _bar(len(responses), "scoring")
-    try:
-        scores = compute(responses, method, rule, overrides or None, progress=bar.update,
-                         units=DETAIL_LEVELS[detail], by=by)
-    finally:
-        bar.close()
     scores = dataclasses.replace(scores, warnings=[*result.warnings, *scores.warnings])
     if lang and lang != instrument.language:
         other = [v for v in versions if v.language == lang]
@@ -346,21 +344,14 @@ def _describe(rule: GateRule) -> str:
     return f"rule {rule.id}: {rule.share:.0%} of stems \u2265 {rule.min_code}"
 
 
-def _bar(total: int, what: str):
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit=" resp", desc=what, file=sys.stderr, leave=False,
-                disable=not sys.stderr.isatty() or total < 100_000)
-
-
 def _read(files: tuple[Path, ...], forms: Variants, encoding: str | None, strict: bool,
           max_file_size: int, platform: str | None = None,
-          versions: tuple[Instrument, ...] | None = None) -> ReadResult:
+          versions: tuple[Instrument, ...] | None = None, sink=None) -> ReadResult:
     limits = Limits(max_file_bytes=max_file_size * 1024**2)
     versions = versions or tuple(v for m in forms.members for v in _all_languages(m))
     options = ReadOptions(encoding=encoding, strict=strict, limits=limits,
                           progress=sys.stderr.isatty(), platform=platform, instruments=versions)
-    return read_files(list(files), forms, options)
+    return read_files(list(files), forms, options, sink)
 
 
 def _all_languages(instrument: Instrument) -> tuple[Instrument, ...]:

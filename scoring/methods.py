@@ -60,7 +60,7 @@ from instrument.model import GateRule, Instrument
 from . import kernel, stats
 from .buffers import lazy_array
 from .kernel import UNIT_TYPES, UnitPlan, attained_cut, lowest_code, unit_plan  # noqa: F401
-from .responses import Responses
+from .responses import ReadResult, Responses
 from .scores import Scores, UnitScores
 from .variants import Variants
 
@@ -376,12 +376,13 @@ def single_blas_thread():
 
 
 class Pipeline:
-    """A ``Scorer`` in a thread of its own, fed through a bounded queue.
+    """A ``Scorer`` in a thread of its own, fed through a bounded queue (a ``read.Sink``).
 
     The reader calls ``put`` with each block it keeps and goes on parsing; the scoring
     thread works through the queue meanwhile (numpy releases the GIL in the array
-    work, so both cores are busy). ``close`` waits for the queue to drain and re-raises
-    anything the thread raised. At most ``depth`` blocks wait, so memory stays bounded.
+    work, so both cores are busy). ``done`` waits for the queue to drain; ``close``
+    also re-raises anything the thread raised and gives the scorer. At most ``depth``
+    blocks wait (views of the reader's answers, not copies), so memory stays bounded.
     """
 
     def __init__(self, scorer: Scorer, depth: int = 4):
@@ -393,9 +394,14 @@ class Pipeline:
         self.thread = threading.Thread(target=self._run, name="score", daemon=True)
         self.thread.start()
 
+    def reserve(self, rows: int) -> None:
+        """Room for ``rows`` respondents, before the first ``put`` (pages cost nothing
+        until written, so an upper bound is fine)."""
+        self.scorer.reserve(rows)
+
     def put(self, values: np.ndarray, organisation: np.ndarray, variant: np.ndarray | None,
             background: Mapping[str, np.ndarray] | None = None) -> None:
-        if self.error is None:
+        if self.error is None and self.thread.is_alive():
             self.queue.put((values, organisation, variant, dict(background or {})))
 
     def _run(self) -> None:
@@ -408,13 +414,43 @@ class Pipeline:
             except BaseException as exc:  # handed to the reader's thread by close()
                 self.error = exc
 
+    def done(self) -> None:
+        """Score what is queued and stop the thread (again: nothing)."""
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+            self.limits.__exit__(None, None, None)
+
     def close(self) -> Scorer:
-        self.queue.put(None)
-        self.thread.join()
-        self.limits.__exit__(None, None, None)
+        self.done()
         if self.error is not None:
             raise self.error
         return self.scorer
+
+
+def score_while_reading(read: Callable[[Pipeline], ReadResult], forms: Instrument | Variants,
+                        method: str = DEFAULT_METHOD, rule: GateRule | None = None,
+                        overrides: Mapping[str, object] | None = None, *,
+                        units: tuple[str, ...] = UNIT_TYPES,
+                        by: str | None = None) -> tuple[ReadResult, Scores]:
+    """Read and score at once: ``read(sink)`` (``scoring.read.read_files(..., sink=sink)``)
+    hands each block of kept rows to a ``Pipeline``, which scores it while the next is
+    parsed. Returns the read result and its scores, the same as ``compute`` on the
+    result's responses; when the duplicate check merged or dropped rows that were
+    already scored, the responses are scored again (rare: waves merged, repeats).
+    Whatever ``read`` raises is raised, after the scoring thread has stopped."""
+    scorer = Scorer(forms, method, rule, overrides, units=units, by=by)
+    pipeline = Pipeline(scorer)
+    try:
+        result = read(pipeline)
+    finally:
+        pipeline.done()
+    scorer = pipeline.close()
+    responses = result.responses
+    if scorer.n == len(responses):
+        return result, scorer.finish(responses)
+    return result, compute(responses, method, rule, overrides and dict(overrides), units=units,
+                           by=by)
 
 
 def _threads() -> int:

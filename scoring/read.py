@@ -46,7 +46,7 @@ import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator, Protocol, Sequence
 
 import numpy as np
 import pandas as pd
@@ -116,22 +116,43 @@ def read_responses(paths: Sequence[Path], instrument: Instrument | Variants, *,
                                                      instruments=tuple(instruments)))
 
 
+class Sink(Protocol):
+    """Takes the rows as they are kept, in order (``scoring.methods.Pipeline``: scores them
+    while the next block is parsed). ``reserve``: an upper bound on the rows to come;
+    ``put``: a block's kept rows (a view of the answers: read it, never keep writing to it);
+    ``done``: no more rows (called before anything changes rows already put)."""
+
+    def reserve(self, rows: int) -> None: ...
+
+    def put(self, values: np.ndarray, organisation: np.ndarray, variant: np.ndarray,
+            background: dict[str, np.ndarray]) -> None: ...
+
+    def done(self) -> None: ...
+
+
 def read_files(paths: Sequence[Path], instrument: Instrument | Variants,
-               options: ReadOptions) -> ReadResult:
-    """``read_responses`` with every knob (limits, progress bar)."""
+               options: ReadOptions, sink: Sink | None = None) -> ReadResult:
+    """``read_responses`` with every knob (limits, progress bar); ``sink`` gets the kept rows
+    block by block as they are read. Rows that the duplicate check merges or drops
+    afterwards were put all the same: the sink's rows are then more than the result's."""
     variants = instrument if isinstance(instrument, Variants) else Variants.single(instrument)
     instrument = variants.instrument
     log = ProblemLog(max_shown=options.limits.max_shown)
-    acc = _Accumulator(len(instrument.item_ids), instrument.background_ids)
+    acc = _Accumulator(len(instrument.item_ids), instrument.background_ids, sink)
     with contextlib.ExitStack() as opened:
         sources = [_open(Path(p), opened) for p in paths]
-        acc.reserve(sum(_row_bound(s, options.limits.max_file_bytes) for s in sources))
+        bound = sum(_row_bound(s, options.limits.max_file_bytes) for s in sources)
+        acc.reserve(bound)
+        if sink is not None:
+            sink.reserve(bound)
         for source in sources:
             _read_one(source, variants, options, log, acc)
     got = acc.arrays()
     ids, org, wave, values, files, rows = (got[k] for k in ("id", "org", "wave", "values",
                                                             "file", "row"))
     background, variant = got["background"], got["variant"]
+    if sink is not None and pd.Index(ids).has_duplicates:
+        sink.done()  # the duplicate check merges rows in place
     keep = resolve_duplicates(ids, org, wave, values, files, rows, instrument.item_ids, log,
                               background)
     if not log.has_errors:
@@ -1205,8 +1226,9 @@ class _Accumulator:
     methods, which work item-major, get their transposes cheaply.
     """
 
-    def __init__(self, n_items: int, questions: Sequence[str] = ()):
+    def __init__(self, n_items: int, questions: Sequence[str] = (), sink: Sink | None = None):
         self.n_items = n_items
+        self.sink = sink
         self.buf = np.empty((0, n_items), dtype=VALUE_DTYPE, order="F")
         self.n = 0
         self.questions = tuple(questions)
@@ -1245,6 +1267,7 @@ class _Accumulator:
             self.buf[self.n:self.n + k] = block.values if k == len(keep) else block.values[keep]
         if not k:
             return
+        first = self.n
         self.n += k
         self.parts["id"].append(block.respondent_id[keep])
         self.parts["org"].append(block.organisation[keep])
@@ -1257,6 +1280,9 @@ class _Accumulator:
             values = (background or {}).get(q)
             self.parts[f"bg:{q}"].append(values[keep] if values is not None
                                          else np.full(k, np.nan))
+        if self.sink is not None:
+            self.sink.put(self.buf[first:self.n], self.parts["org"][-1], self.parts["variant"][-1],
+                          {q: self.parts[f"bg:{q}"][-1] for q in self.questions})
 
     def arrays(self) -> dict[str, object]:
         """The rows kept: 'id', 'org', 'wave', 'values', 'file', 'row', 'variant' arrays and
