@@ -1005,8 +1005,10 @@ def _clean_text(series: pd.Series, limit: int, unique: bool = False,
         values = series.to_numpy(dtype=object)
         if series.hasnans:
             values = np.where(series.isna().to_numpy(), "", values)
-        text = [str(v) for v in values] if not all(isinstance(v, str) for v in values) \
-            else values.tolist()
+        # infer_dtype checks every cell in C (a generator of isinstance calls was one
+        # Python step per respondent)
+        text = values.tolist() if pd.api.types.infer_dtype(values, skipna=False) == "string" \
+            else [str(v) for v in values]
         if text and max(map(len, text)) > limit:
             return None
         joined = "\x00".join(text)
