@@ -31,7 +31,6 @@ from instrument.model import GateRule, Instrument
 from .adapters import PLATFORMS, languages
 from .output import FORMATS, LAYOUTS, check_out, run_files, warnings_text, write_folder
 from .tidy import DETAIL_LEVELS
-from .read import Limits, ReadOptions, peek_instrument_ids, read_files, unreadable
 from .responses import ReadResult
 from .variants import Variants
 
@@ -347,6 +346,8 @@ def _describe(rule: GateRule) -> str:
 def _read(files: tuple[Path, ...], forms: Variants, encoding: str | None, strict: bool,
           max_file_size: int, platform: str | None = None,
           versions: tuple[Instrument, ...] | None = None, sink=None) -> ReadResult:
+    from .read import Limits, ReadOptions, read_files
+
     limits = Limits(max_file_bytes=max_file_size * 1024**2)
     versions = versions or tuple(v for m in forms.members for v in _all_languages(m))
     options = ReadOptions(encoding=encoding, strict=strict, limits=limits,
@@ -385,6 +386,8 @@ def _forms(files: tuple[Path, ...], manifests: tuple[Path, ...],
     ones is said on stderr. An id with no manifest anywhere is left to the reader,
     which reports the rows that name it.
     """
+    from .read import peek_instrument_ids, unreadable  # pandas, when a file is read
+
     given = [load_manifest(m) for m in manifests]
     named = peek_instrument_ids(files, encoding)
     where = Location("command line")

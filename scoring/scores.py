@@ -67,16 +67,18 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-import pandas as pd
 
 from instrument.errors import Problem
 from instrument.model import GateRule, Instrument
 
 from .levels import NOT_APPLICABLE, NOT_RATED, STAGE_STATUS
 from .responses import Responses
+
+if TYPE_CHECKING:  # pandas is imported where a table is made, not when a command starts
+    import pandas as pd
 
 UNIT_TYPES = ("area", "group", "practice")
 
@@ -255,6 +257,8 @@ def respondents_wide(scores: Scores, unit_types: tuple[str, ...] = ("area", "gro
     respondents.csv: one row per respondent however many units there are, the layout
     SPSS and Stata analyses start from.
     """
+    import pandas as pd
+
     resp = scores.responses
     columns = wide_columns(scores, unit_types)
     per_unit = [scores.units[t].level_values() for t in unit_types]
@@ -288,6 +292,8 @@ def unit_lists(scores: Scores, unit_types: Sequence[str], code: int,
     distinct pattern is written once: rows are told apart by two 64-bit hashes of their
     pattern, computed as matrix products, with no Python work per respondent.
     """
+    import pandas as pd
+
     rows = rows if rows is not None else slice(0, len(scores.responses))
     units = [u for t in unit_types for u in scores.units[t].units]
     flags = np.concatenate([scores.units[t].level[rows] == code for t in unit_types], axis=1) \
@@ -327,6 +333,8 @@ def respondents_long(scores: Scores, unit_types: tuple[str, ...] = ("area", "gro
     Text columns are pandas categoricals (unit_type, unit and stage in instrument
     order).
     """
+    import pandas as pd
+
     resp = scores.responses
     rows = rows if rows is not None else slice(0, len(resp))
     ids = np.asarray(resp.respondent_id[rows], dtype=object)
