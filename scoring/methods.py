@@ -389,6 +389,7 @@ class Pipeline:
         self.scorer = scorer
         self.queue: queue.Queue = queue.Queue(maxsize=depth)
         self.error: BaseException | None = None
+        self.abandoned = False  # the read failed: what is queued is dropped, not scored
         self.limits = single_blas_thread()
         self.limits.__enter__()
         self.thread = threading.Thread(target=self._run, name="score", daemon=True)
@@ -406,7 +407,7 @@ class Pipeline:
 
     def _run(self) -> None:
         while (item := self.queue.get()) is not None:
-            if self.error is not None:
+            if self.error is not None or self.abandoned:
                 continue
             values, organisation, variant, background = item
             try:
@@ -443,6 +444,9 @@ def score_while_reading(read: Callable[[Pipeline], ReadResult], forms: Instrumen
     pipeline = Pipeline(scorer)
     try:
         result = read(pipeline)
+    except BaseException:  # an invalid file, Ctrl-C: stop without scoring what is queued
+        pipeline.abandoned = True
+        raise
     finally:
         pipeline.done()
     scorer = pipeline.close()
