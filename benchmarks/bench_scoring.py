@@ -215,7 +215,9 @@ def demo(py: str, before: Path | None, repeat: int, work: Path) -> None:
     splits = []
     for k in range(repeat):
         out = work / f"split-{k}.json"
-        run_child([py, str(Path(__file__).parent / "demo_split.py"), str(out)])
+        child = run_child([py, str(Path(__file__).parent / "demo_split.py"), str(out)])
+        if child.code:
+            raise SystemExit(f"demo_split.py exited {child.code}:\n{child.stderr[-2000:]}")
         splits.append(json.loads(out.read_text(encoding="utf-8")))
     phase = {name: statistics.median(s.get(name, 0.0) for s in splits) for name in splits[0]}
     interpreter = _stats([w for w, _, _ in found["python -c pass"]])[1]

@@ -51,15 +51,16 @@ def _import(module: str, label: str) -> None:
 
 def main(out: Path) -> None:
     _import("scoring.cli", "imports: scoring.cli (every command)")
+    _import("scoring.read", "imports: reader (pandas, pyarrow)")
     for module, label in (("scoring.methods", "imports: scoring core"),
                           ("scoring.reports", "imports: report view"),
                           ("scoring.report_html", "imports: html (jinja2)"),
                           ("scoring.report_pdf", "imports: pdf (reportlab)"),
                           ("pyreadstat", "imports: sav/dta (pyreadstat)")):
         _import(module, label)
-    from scoring import cli, methods, output, report_html, report_pdf, reports
+    from scoring import cli, methods, output, read, report_html, report_pdf, reports
 
-    _timed(cli, "read_files", "reading (scoring overlapped)")
+    _timed(read, "read_files", "reading (scoring overlapped)")  # imported where it is used
     _timed(methods.Scorer, "feed", "scoring, thread (overlapped with reading)")
     _timed(methods.Scorer, "finish", "scoring: organisation tables")
     _timed(output.tidy, "write_respondents_wide", "output csv: respondents.csv")
