@@ -27,12 +27,13 @@ class Child(NamedTuple):
     stderr: str
 
 
-def run_child(cmd: list[str], cwd: Path = ROOT) -> Child:
+def run_child(cmd: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> Child:
     """Run ``cmd`` and measure it: ``os.wait4`` gives the child's peak memory, which a
     parent-side sampler would miss. stderr is read to the end before waiting, so a
-    chatty child cannot block on a full pipe."""
+    chatty child cannot block on a full pipe. ``env``: variables added to this one's."""
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=None if env is None else {**os.environ, **env})
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)

@@ -55,39 +55,54 @@ def judge(values: np.ndarray, rule: GateRule,
     ``values`` is respondents x stems, NaN where there is no substantive answer.
     ``asked`` (same shape, bool) marks the stems that belong to the set for that row
     (None: all of them); a stem not asked counts neither as answered nor in the set's
-    size. Rated: at least ``required_answers`` substantive answers among the asked
-    stems (and at least one stem asked). Achieved: rated, and
-    mean: the mean of the substantive answers reaches the threshold;
-    count: at least ``required_count`` of the asked stems are marked >= min_code
-    (a blank counts as not marked, so a respondent can apply it on paper by counting).
+    size. The rule itself is ``verdict``, on what this counts per row: stems asked,
+    substantive answers, their sum and the answers marked >= min_code.
     """
     values = np.asarray(values, dtype="float64")
     if values.ndim != 2:
         raise ValueError("values must be 2-D (respondents x stems)")
     n_rows, n_items = values.shape
     if asked is None:
-        answered = ~np.isnan(values)
         n_asked = np.full(n_rows, n_items, dtype=np.int64)
     else:
         asked = np.asarray(asked, dtype=bool)
         values = np.where(asked, values, np.nan)
-        answered = ~np.isnan(values)
         n_asked = asked.sum(axis=1)
-    n = answered.sum(axis=1)
+    answered = ~np.isnan(values)
+    total = np.where(answered, values, 0.0).sum(axis=1)
+    hits = (np.nan_to_num(values, nan=-np.inf) >= rule.min_code).sum(axis=1) \
+        if rule.kind == "count" else None
+    return verdict(n_asked, answered.sum(axis=1), total, hits, rule)
+
+
+def verdict(n_asked, n_answered, total, hits, rule: GateRule) -> tuple[np.ndarray, np.ndarray]:
+    """The achievement rule on counts of a set of stems: (achieved, rated), elementwise.
+
+    The one definition every Python channel uses (``judge`` counts from answers, the
+    scorer's block kernel from matrix products). ``n_asked``: stems in the set;
+    ``n_answered``: their substantive answers; ``total``: the answers' sum (mean
+    rule); ``hits``: answers marked >= ``min_code`` (count rule; None for mean).
+    Rated: at least ``required_answers`` substantive answers among the asked stems
+    (and at least one stem asked). Achieved: rated, and
+    mean: the mean of the substantive answers reaches the threshold;
+    count: at least ``required_count`` of the asked stems are marked >= min_code
+    (a blank counts as not marked, so a respondent can apply it on paper by counting).
+    Counts may come as floats (exact small integers); the tests are in float64.
+    """
+    n_asked = np.asarray(n_asked, dtype="float64")
+    n = np.asarray(n_answered, dtype="float64")
     if rule.min_answered is None:
-        need = np.zeros(n_rows)
+        need = np.zeros(n_asked.shape)
     else:
         need = np.maximum(1, _ceil(rule.min_answered * n_asked))
     rated = (n_asked > 0) & (n >= need)
     if rule.kind == "mean":
-        total = np.where(answered, values, 0.0).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = total / n
+            mean = np.asarray(total, dtype="float64") / n
         # compare with a tolerance so 3.5 reached by (3+4)/2 is not lost to rounding
         passes = (n > 0) & (mean >= rule.threshold - 1e-9)
     elif rule.kind == "count":
-        hits = (np.nan_to_num(values, nan=-np.inf) >= rule.min_code).sum(axis=1)
-        passes = hits >= np.maximum(1, _ceil(rule.share * n_asked))
+        passes = np.asarray(hits, dtype="float64") >= np.maximum(1, _ceil(rule.share * n_asked))
     else:
         raise ValueError(f"unknown rule kind {rule.kind!r}")
     return rated & passes, rated

@@ -31,7 +31,6 @@ from instrument.model import GateRule, Instrument
 from .adapters import PLATFORMS, languages
 from .output import FORMATS, LAYOUTS, check_out, run_files, warnings_text, write_folder
 from .tidy import DETAIL_LEVELS
-from .read import Limits, ReadOptions, peek_instrument_ids, read_files, unreadable
 from .responses import ReadResult
 from .scan.command import scan_cmd
 from .variants import Variants
@@ -236,18 +235,16 @@ def score_cmd(files: tuple[Path, ...], manifests: tuple[Path, ...], encoding: st
     rule, overrides = _rule(instrument, rule_id, threshold)
     check_out(out_dir)
     versions = tuple(v for m in forms.members for v in _all_languages(m))
-    result = _read(files, forms, encoding, strict, max_file_size, platform, versions)
+    from .methods import score_while_reading
+
+    # scored block by block as the files are read (scoring.methods.Pipeline)
+    result, scores = score_while_reading(
+        lambda sink: _read(files, forms, encoding, strict, max_file_size, platform, versions,
+                           sink),
+        forms, method, rule, overrides or None, units=DETAIL_LEVELS[detail], by=by)
     _print_warnings(result)
     responses = result.responses
-    from .methods import compute
-
     formats = formats or _default_formats(len(responses))
-    bar = _bar(len(responses), "scoring")
-    try:
-        scores = compute(responses, method, rule, overrides or None, progress=bar.update,
-                         units=DETAIL_LEVELS[detail], by=by)
-    finally:
-        bar.close()
     scores = dataclasses.replace(scores, warnings=[*result.warnings, *scores.warnings])
     if lang and lang != instrument.language:
         other = [v for v in versions if v.language == lang]
@@ -401,21 +398,16 @@ def _describe(rule: GateRule) -> str:
     return f"rule {rule.id}: {rule.share:.0%} of stems \u2265 {rule.min_code}"
 
 
-def _bar(total: int, what: str):
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit=" resp", desc=what, file=sys.stderr, leave=False,
-                disable=not sys.stderr.isatty() or total < 100_000)
-
-
 def _read(files: tuple[Path, ...], forms: Variants, encoding: str | None, strict: bool,
           max_file_size: int, platform: str | None = None,
-          versions: tuple[Instrument, ...] | None = None) -> ReadResult:
+          versions: tuple[Instrument, ...] | None = None, sink=None) -> ReadResult:
+    from .read import Limits, ReadOptions, read_files
+
     limits = Limits(max_file_bytes=max_file_size * 1024**2)
     versions = versions or tuple(v for m in forms.members for v in _all_languages(m))
     options = ReadOptions(encoding=encoding, strict=strict, limits=limits,
                           progress=sys.stderr.isatty(), platform=platform, instruments=versions)
-    return read_files(list(files), forms, options)
+    return read_files(list(files), forms, options, sink)
 
 
 def _all_languages(instrument: Instrument) -> tuple[Instrument, ...]:
@@ -449,6 +441,8 @@ def _forms(files: tuple[Path, ...], manifests: tuple[Path, ...],
     ones is said on stderr. An id with no manifest anywhere is left to the reader,
     which reports the rows that name it.
     """
+    from .read import peek_instrument_ids, unreadable  # pandas, when a file is read
+
     given = [load_manifest(m) for m in manifests]
     named = peek_instrument_ids(files, encoding)
     where = Location("command line")

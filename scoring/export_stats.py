@@ -24,8 +24,7 @@ import pandas as pd
 
 from instrument.model import Instrument
 
-from .methods import reached_answers
-from .responses import Responses
+from .scores import Scores
 
 # Format limits, in the unit each format counts (checked by tests/test_reports.py):
 SAV_VARIABLE_LABEL_BYTES = 256  # readstat cuts longer labels silently
@@ -56,7 +55,8 @@ def truncate(text: str, *, chars: int | None = None, utf8_bytes: int | None = No
     return text[:cut] + ELLIPSIS
 
 
-def _frame(responses: Responses) -> pd.DataFrame:
+def _frame(scores: Scores) -> pd.DataFrame:
+    responses = scores.responses
     ids = pd.DataFrame({
         "respondent_id": responses.respondent_id.astype(str),
         "organisation": responses.organisation.astype(str),
@@ -65,10 +65,8 @@ def _frame(responses: Responses) -> pd.DataFrame:
     background = pd.DataFrame({q.id: _background_column(responses.answers(q.id), q.kind)
                                for q in responses.instrument.background})
     # cleaned: answers typed into stems the gate closed are left out, as the scorer ignores them
-    _, not_reached = reached_answers(responses.instrument, responses.values,
-                                     responses.asked_rows(slice(None)))
-    values = np.where(not_reached, np.nan, responses.values)
-    items = pd.DataFrame(values, columns=list(responses.instrument.item_ids), copy=False)
+    items = pd.DataFrame(scores.cleaned(), columns=list(responses.instrument.item_ids),
+                         copy=False)
     return pd.concat([ids, background, items], axis=1)
 
 
@@ -90,11 +88,11 @@ def _choice_labels(instrument: Instrument, **limit: int) -> dict[str, dict[int, 
             for q in instrument.background if q.kind == "single"}
 
 
-def sav_bytes(responses: Responses, language: str) -> bytes:
+def sav_bytes(scores: Scores, language: str) -> bytes:
     """SPSS: codes as numbers, missing codes declared user-missing, labels from the codebook."""
     import pyreadstat
 
-    inst = responses.instrument
+    inst = scores.instrument
     scale = inst.scale
     values = {c.code: truncate(c.label, utf8_bytes=SAV_VALUE_LABEL_BYTES) for c in scale.codes}
     width = max(len(str(c)) for c in scale.all_codes)
@@ -103,7 +101,7 @@ def sav_bytes(responses: Responses, language: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="opm-sav-") as tmp:
         path = Path(tmp) / "responses.sav"
         pyreadstat.write_sav(
-            _frame(responses), str(path),
+            _frame(scores), str(path),
             file_label=truncate(f"{inst.bank_title} {inst.id}", chars=64),
             column_labels=_variable_labels(inst, language, utf8_bytes=SAV_VARIABLE_LABEL_BYTES),
             variable_value_labels={**{i: values for i in items},
@@ -115,17 +113,17 @@ def sav_bytes(responses: Responses, language: str) -> bytes:
         return path.read_bytes()
 
 
-def dta_bytes(responses: Responses, language: str) -> bytes:
+def dta_bytes(scores: Scores, language: str) -> bytes:
     """Stata: missing codes become extended missing values .a, .b, ... keeping their labels."""
     import pyreadstat
 
-    inst = responses.instrument
+    inst = scores.instrument
     scale = inst.scale
     letter = dict(zip(scale.missing, string.ascii_lowercase))
     labels: dict[int | str, str] = {
         letter.get(c.code, c.code): truncate(c.label, chars=DTA_VALUE_LABEL_CHARS)
         for c in scale.codes}
-    frame = _frame(responses)
+    frame = _frame(scores)
     if letter:
         # each distinct value as one shared Python object (a pointer per cell, not a new float
         # per cell: a million respondents' columns would otherwise take 6 GB)

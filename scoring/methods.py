@@ -18,8 +18,9 @@ Three named methods (DESIGN.md, "Scoring"); ``staged`` is the default:
 The rules shared by all three (written for researchers in docs/scoring.md):
 
 * **The gate decides what was reached.** For each respondent and knowledge area,
-  ``gating.gate_matrix`` applies the instrument's rule (the one the questionnaire
-  applied in the field) to the area's gate-stage stems. When the gate fails, every
+  the kernel applies the instrument's rule (the one the questionnaire applied in
+  the field, ``gating.verdict``: the decision ``gating.gate_matrix`` makes) to the
+  area's gate-stage stems. When the gate fails, every
   stem of that area at the other stages is *not reached*, whether or not a value
   was typed in: answered-anyway values are ignored. Only the gate-stage answers
   decide, so scoring a full response and the same response with the gated-out
@@ -34,215 +35,40 @@ The rules shared by all three (written for researchers in docs/scoring.md):
   answered (substantive) reached stems, with ``n_answered`` and ``n_not_reached``
   beside it, so a report can show what the respondent actually said.
 
-Memory and speed: respondents are processed in blocks of ``CHUNK_ROWS`` rows
-(each block fully vectorised with numpy; there is no Python loop over
-respondents), results are stored as float32 / int8 / bool, and the loops that
-remain run over at most a handful of stem-count batches per unit type.
+Speed: respondents are scored in blocks by ``scoring.kernel`` (0/1 indicator and
+one-hot matrix products over blocks of rows; no Python code runs per respondent),
+and a ``Scorer`` takes the blocks as the reader parses them, in a thread of its
+own, so that scoring runs on one core while the next block is parsed on the
+other (``scoring.read.read_files(..., sink=...)``). Results are stored as float32 /
+int8 / bool.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
-from instrument import gating
 from instrument.model import GateRule, Instrument
 
-from . import stats
-from .responses import Responses
-from .levels import NOT_APPLICABLE, consecutive_levels, rated_levels  # noqa: F401
-from .scores import UNIT_TYPES, Scores, UnitScores
-from .stats import classify_coverage
+from . import kernel, stats
+from .buffers import lazy_array
+from .kernel import UNIT_TYPES, UnitPlan, attained_cut, lowest_code, unit_plan  # noqa: F401
+from .responses import ReadResult, Responses
+from .scores import Scores, UnitScores
+from .variants import Variants
 
 DEFAULT_METHOD = "staged"
-CHUNK_ROWS = 1 << 11  # respondents per vectorised block: ~1.6 MB per float32 copy of 196 items
+CHUNK_ROWS = kernel.CHUNK_ROWS  # respondents per block of the kernel
 RULE_KEYS = ("kind", "threshold", "min_code", "share")  # overrides that change the rule
 
 Progress = Callable[[int], None]  # called with the number of respondents just scored
-
-
-# --------------------------------------------------------------------------- structure
-@dataclass(frozen=True)
-class UnitPlan:
-    """Which item columns make up each unit-stage of one unit type (fixed per instrument).
-
-    Unit-stages are batched by their number of stems ``k``: ``batches`` holds, per
-    distinct ``k``, the unit and stage indices of the unit-stages with ``k`` stems and
-    an (m x k) matrix of their item columns, so one call of ``gating.achieved`` on an
-    ((rows * m) x k) array decides all of them at once.
-    """
-
-    unit_type: str
-    units: tuple[str, ...]
-    stages: tuple[str, ...]
-    columns: tuple[tuple[np.ndarray, ...], ...]  # [unit][stage] -> item column indices
-    n_items: np.ndarray  # units x stages
-    batches: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]  # (unit idx, stage idx, cols)
-    membership: np.ndarray  # units x practices bool: the practices of each unit (coverage)
-    single: np.ndarray | None  # when every unit-stage has exactly one stem: its item, else None
-    order: np.ndarray  # item columns in unit-stage order (unit-major), for ``_unit_sums``
-    starts: np.ndarray  # where each non-empty unit-stage's run starts in ``order``
-    ends: np.ndarray  # and where it ends (exclusive)
-    filled: np.ndarray  # flat indices (unit * stages + stage) of the non-empty unit-stages
-
-    def achieved(self, values_t: np.ndarray, rule: GateRule, codes: tuple[float, ...] = (),
-                 asked_t: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(achieved, rated), each units x stages x rows: ``gating.judge`` on every unit-stage.
-
-        ``values_t`` is item-major (items x rows) with the not-reached treatment
-        already applied (see ``achievement_values``); ``asked_t`` (items x rows, or
-        None when every row's form asks every stem) marks the stems of each row's form.
-        Each batch of unit-stages with k stems goes to ``gating.judge`` as one
-        ((m * rows) x k) array. A unit-stage with no stems is neither rated nor achieved.
-
-        One-stem unit-stages (every practice) pass exactly when their single code
-        passes, so when the scale's ``codes`` are given, ``gating.achieved`` is asked
-        once per code and the answer looked up (values that are not among ``codes``
-        still go through ``gating.achieved`` one by one): same decisions, a fraction
-        of the work for a million respondents x 196 practice-stages. Such a set is
-        rated when its stem has a value (or, without a minimum, whenever it is asked).
-        """
-        rows = values_t.shape[1]
-        shape = (len(self.units), len(self.stages), rows)
-        out = np.zeros(shape, dtype=bool)
-        rated = np.zeros(shape, dtype=bool)
-        for uu, ss, cols in self.batches:
-            m, k = cols.shape
-            block = values_t[cols.T]  # k x m x rows
-            ask = None if asked_t is None else asked_t[cols.T]
-            if k == 1 and codes:
-                value = block[0]
-                r = ~np.isnan(value) if rule.min_answered is not None else \
-                    np.ones(value.shape, dtype=bool)
-                if ask is not None:
-                    r &= ask[0]
-                out[uu, ss] = _single_stem_achieved(value, rule, codes) & r
-                rated[uu, ss] = r
-                continue
-            flat_ask = None if ask is None else ask.reshape(k, m * rows).T
-            a, r = gating.judge(block.reshape(k, m * rows).T, rule, flat_ask)
-            out[uu, ss] = a.reshape(m, rows)
-            rated[uu, ss] = r.reshape(m, rows)
-        return out, rated
-
-
-def _single_stem_achieved(values: np.ndarray, rule: GateRule, codes: tuple[float, ...]
-                          ) -> np.ndarray:
-    """``gating.achieved`` of one-stem sets, via a lookup over the scale's codes."""
-    known = np.array(codes, dtype="float64")
-    passing = known[gating.achieved(known.reshape(-1, 1), rule)]
-    out = np.zeros(values.shape, dtype=bool)
-    listed = np.isnan(values)
-    for code in known:
-        hit = values == code
-        listed |= hit
-        if code in passing:
-            out |= hit
-    if not listed.all():  # a value outside the scale: ask the rule itself
-        other = ~listed
-        out[other] = gating.achieved(values[other].reshape(-1, 1), rule)
-    return out
-
-
-def unit_plan(instrument: Instrument, unit_type: str) -> UnitPlan:
-    """The item columns of every unit-stage for ``unit_type`` (area, group or practice)."""
-    if unit_type not in UNIT_TYPES:
-        raise ValueError(f"unknown unit type {unit_type!r}; choose one of {', '.join(UNIT_TYPES)}")
-    units = {"area": tuple(a.id for a in instrument.areas),
-             "group": tuple(g.id for g in instrument.groups),
-             "practice": tuple(p.id for p in instrument.practices)}[unit_type]
-    stages = instrument.stage_ids
-    u_index = {u: k for k, u in enumerate(units)}
-    s_index = {s: k for k, s in enumerate(stages)}
-    lists: list[list[list[int]]] = [[[] for _ in stages] for _ in units]
-    for col, item in enumerate(instrument.items):
-        unit = getattr(item, unit_type)
-        if unit in u_index:  # an area-level stem of a short form belongs to no process group
-            lists[u_index[unit]][s_index[item.stage]].append(col)
-    columns = tuple(tuple(np.array(c, dtype=np.intp) for c in per_stage) for per_stage in lists)
-    n_items = np.array([[len(c) for c in per_stage] for per_stage in lists],
-                       dtype=np.int16).reshape(len(units), len(stages))
-    by_k: dict[int, list[tuple[int, int]]] = {}
-    for u in range(len(units)):
-        for s in range(len(stages)):
-            k = int(n_items[u, s])
-            if k:
-                by_k.setdefault(k, []).append((u, s))
-    batches = tuple(
-        (np.array([u for u, _ in pairs], dtype=np.intp), np.array([s for _, s in pairs], dtype=np.intp),
-         np.array([columns[u][s] for u, s in pairs], dtype=np.intp))
-        for k, pairs in sorted(by_k.items()))
-    # coverage counts practices by their gate-stage stem: entries without one (a short
-    # form's area-level stems) are no practice of any unit there
-    gated = {i.practice for i in instrument.items if i.stage == instrument.gate_stage}
-    membership = np.zeros((len(units), len(instrument.practices)), dtype=bool)
-    for p, practice in enumerate(instrument.practices):
-        unit = practice.id if unit_type == "practice" else getattr(practice, unit_type)
-        if unit in u_index and practice.id in gated:
-            membership[u_index[unit], p] = True
-    single = np.array([columns[u][s][0] for u in range(len(units)) for s in range(len(stages))],
-                      dtype=np.intp) if n_items.size and (n_items == 1).all() else None
-    flat = [columns[u][s] for u in range(len(units)) for s in range(len(stages))]
-    order = np.concatenate(flat) if flat else np.zeros(0, dtype=np.intp)
-    lengths = np.array([len(c) for c in flat], dtype=np.intp)
-    filled = np.flatnonzero(lengths)
-    ends = np.cumsum(lengths)
-    starts = (ends - lengths)[filled]
-    return UnitPlan(unit_type, units, stages, columns, n_items, batches, membership, single,
-                    order.astype(np.intp), starts, ends[filled], filled)
-
-
-def lowest_code(instrument: Instrument) -> float:
-    """The scale's lowest substantive code: what a not-reached stem counts as."""
-    valid = instrument.scale.valid
-    if not valid:
-        raise ValueError(f"scale {instrument.scale.id!r} has no substantive codes")
-    return float(min(valid))
-
-
-def reached_answers_t(instrument: Instrument, raw: np.ndarray,
-                      asked: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Item-major substantive answers of reached stems and the not-reached mask.
-
-    ``raw`` is rows x ``instrument.item_ids`` with raw codes and NaN blanks (as in
-    ``Responses.values``); ``asked`` (rows x items, or None: all) the stems each row's
-    form asks. Returns ``(clean_t, not_reached_t)``, both items x rows:
-    ``clean_t`` is float64 with NaN for blanks, missing codes (don't know, not
-    applicable), stems not asked and not-reached stems (answered-anyway values are
-    dropped: the gate decides); ``not_reached_t`` is True where the stem is asked,
-    its area failed the gate (``gating.gate_matrix``) and it is not at the gate stage.
-    """
-    raw = np.asarray(raw, dtype="float64")
-    opened = gating.gate_matrix(instrument, raw, asked)  # rows x areas
-    clean_t = gating.substantive(np.ascontiguousarray(raw.T), instrument.scale)
-    area_index = {a.id: k for k, a in enumerate(instrument.areas)}
-    item_area = np.array([area_index[i.area] for i in instrument.items], dtype=np.intp)
-    gated = np.array([i.stage != instrument.gate_stage for i in instrument.items], dtype=bool)
-    not_reached_t = ~np.ascontiguousarray(opened.T)[item_area] & gated[:, None]
-    if asked is not None:
-        asked_t = np.ascontiguousarray(np.asarray(asked).T)
-        not_reached_t &= asked_t
-        clean_t[~asked_t] = np.nan
-    clean_t[not_reached_t] = np.nan
-    return clean_t, not_reached_t
-
-
-def reached_answers(instrument: Instrument, raw: np.ndarray,
-                    asked: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``reached_answers_t`` laid out respondents x items, like ``Responses.values``."""
-    clean_t, not_reached_t = reached_answers_t(instrument, raw, asked)
-    return clean_t.T, not_reached_t.T
-
-
-def achievement_values(clean: np.ndarray, not_reached: np.ndarray, lowest: float) -> np.ndarray:
-    """What the achievement test sees: reached answers, not-reached stems as the lowest code."""
-    return np.where(not_reached, lowest, clean)
 
 
 # --------------------------------------------------------------------------- the rule
@@ -270,125 +96,55 @@ def resolve_rule(instrument: Instrument, rule: GateRule | None = None,
     return resolved
 
 
-def attained_cut(rule: GateRule) -> float:
-    """opm3-binary: a stem is attained when its code is at least this value.
+def reached_answers(instrument: Instrument, raw: np.ndarray,
+                    asked: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Substantive answers of reached stems and the not-reached mask, respondents x items.
 
-    The rule's threshold (mean rule) or min_code (count rule): on the yes/no scale
-    (1 = yes, 0 = no, threshold 0.5 / min_code 1) exactly the 'yes' answers; on the
-    agree5 scale (threshold 3.5 / min_code 4) 4 = 同意 and 5 = 非常同意.
+    ``raw`` is rows x ``instrument.item_ids`` with raw codes and NaN blanks (as in
+    ``Responses.values``); ``asked`` (rows x items, or None: all) the stems each row's
+    form asks. Returns ``(clean, not_reached)``: ``clean`` is float64 with NaN for
+    blanks, missing codes (don't know, not applicable), stems not asked and
+    not-reached stems (answered-anyway values are dropped: the gate decides);
+    ``not_reached`` is True where the stem is asked, its area failed the gate and it
+    is not at the gate stage. The gate is the kernel's (``Kernel.gate``).
     """
-    return float(rule.threshold if rule.kind == "mean" else rule.min_code)
+    raw = np.asarray(raw, dtype="float64")
+    asked = None if asked is None else np.asarray(asked, dtype=bool)
+    structure = kernel.Structure(instrument, instrument.rule, DEFAULT_METHOD, asked is None,
+                                 CHUNK_ROWS)
+    kern = kernel.Kernel(structure)
+    opened = np.zeros((len(raw), len(instrument.areas)), dtype=bool)
+    for start in range(0, len(raw), kern.rows):
+        stop = start + kern.rows
+        opened[start:stop] = kern.gate(raw[start:stop].T,
+                                       None if asked is None else asked[start:stop].T).T
+    not_reached = structure.not_reached(opened, asked)
+    clean = raw.copy()
+    for code in instrument.scale.missing:
+        clean[clean == code] = np.nan
+    if asked is not None:
+        clean[~np.asarray(asked, dtype=bool)] = np.nan
+    clean[not_reached] = np.nan
+    return clean, not_reached
 
 
-# --------------------------------------------------------------------------- per block of rows
-def _count_dtype(plans: Mapping[str, UnitPlan]) -> np.dtype:
-    biggest = max((int(p.n_items.max()) for p in plans.values() if p.n_items.size), default=0)
-    return np.dtype(np.int8 if biggest <= np.iinfo(np.int8).max else np.int16)
-
-
-@dataclass
-class ItemBlock:
-    """Item-major arrays of one block of rows, shared by the scoring and the sums."""
-
-    clean: np.ndarray  # items x rows float64: reached substantive answers, NaN otherwise
-    not_reached: np.ndarray  # items x rows bool
-    answered: np.ndarray  # items x rows bool: ~isnan(clean)
-    filled: np.ndarray  # items x rows float32: clean with 0 for NaN
-    asked: np.ndarray | None = None  # items x rows bool: the stems each row's form asks
-
-    @classmethod
-    def of(cls, clean_t: np.ndarray, not_reached_t: np.ndarray,
-           asked_t: np.ndarray | None = None) -> ItemBlock:
-        answered = ~np.isnan(clean_t)
-        filled = np.where(answered, clean_t, 0.0).astype(np.float32)
-        return cls(clean_t, not_reached_t, answered, filled, asked_t)
-
-
-def _unit_sums(plan: UnitPlan, item_values: np.ndarray) -> np.ndarray:
-    """units x stages x rows: the sum of ``item_values`` (items x rows, float32) over each
-    unit-stage's stems (exact for counts and integer codes).
-
-    The items are put in unit-stage order and each run of rows summed: a few hundred
-    thousand additions per block, where a product with a units x items 0/1 matrix
-    (mostly zeros) did forty times more work. Exact: the sums are of small integers
-    (counts, integer codes).
-    """
-    if plan.single is not None:
-        out = item_values[plan.single]
-    else:
-        ordered = item_values[plan.order]
-        out = np.zeros((len(plan.units) * len(plan.stages), item_values.shape[1]),
-                       dtype=item_values.dtype)
-        for k, a, b in zip(plan.filled, plan.starts, plan.ends):
-            np.sum(ordered[a:b], axis=0, out=out[k])
-    return out.reshape(len(plan.units), len(plan.stages), -1)
-
-
-def _score_block(plans: Mapping[str, UnitPlan], items: ItemBlock, rule: GateRule, method: str,
-                 lowest: float, gate_index: int, count_dtype: np.dtype,
-                 codes: tuple[float, ...] = ()) -> dict[str, dict[str, np.ndarray]]:
-    """Every per-respondent result for a block of rows, per unit type, item-major.
-
-    Arrays come back as units x stages x rows (``level``, ``applied_share`` and
-    ``frequent``: units x rows); ``_score`` transposes them into ``UnitScores``.
-    """
-    test_t = achievement_values(items.clean, items.not_reached, lowest)
-    answered_f = items.answered.astype(np.float32)
-    not_reached_f = items.not_reached.astype(np.float32)
-    asked_f = None if items.asked is None else items.asked.astype(np.float32)
-    attained_f = None
-    if method == "opm3-binary":
-        with np.errstate(invalid="ignore"):
-            attained_f = (items.clean >= attained_cut(rule) - 1e-9).astype(np.float32)
-    out: dict[str, dict[str, np.ndarray]] = {}
-    for unit_type, plan in plans.items():
-        n = _unit_sums(plan, answered_f)
-        total = _unit_sums(plan, items.filled)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(n > 0, total / n, np.float32(np.nan)).astype(np.float32, copy=False)
-        achieved, rated = plan.achieved(test_t, rule, codes, items.asked)
-        if asked_f is None:
-            applicable = np.broadcast_to((plan.n_items.sum(axis=1) > 0)[:, None],
-                                         (len(plan.units), test_t.shape[1]))
-            n_asked = None
-        else:
-            n_asked = _unit_sums(plan, asked_f)
-            applicable = n_asked.sum(axis=1) > 0
-        arrays = {"mean": mean, "n_answered": n.astype(count_dtype),
-                  "n_not_reached": _unit_sums(plan, not_reached_f).astype(count_dtype),
-                  "achieved": achieved, "rated": rated,
-                  "level": rated_levels(achieved, rated, applicable)}
-        if n_asked is not None:
-            arrays["n_asked"] = n_asked.astype(count_dtype)
-        if attained_f is not None:
-            arrays["n_attained"] = _unit_sums(plan, attained_f).astype(count_dtype)
-        out[unit_type] = arrays
-    if method == "coverage":
-        practice = out["practice"]
-        applied = practice["achieved"][:, gate_index, :].T  # rows x practices
-        rated = practice["rated"][:, gate_index, :].T
-        asked = (practice["level"] != NOT_APPLICABLE).T
-        for unit_type, plan in plans.items():
-            share, frequent = classify_coverage(applied, plan.membership, rated, asked,
-                                                rule.min_answered)
-            out[unit_type]["applied_share"] = np.ascontiguousarray(share.T)
-            out[unit_type]["frequent"] = np.ascontiguousarray(frequent.T)
-    return out
-
-
-# --------------------------------------------------------------------------- the driver
-def group_labels(responses: Responses, by: str | None) -> np.ndarray:
+# --------------------------------------------------------------------------- grouping
+def group_labels(instrument: Instrument, by: str | None, organisation: np.ndarray,
+                 answers: Callable[[str], np.ndarray]) -> np.ndarray:
     """What the organisation-level results are grouped by: the organisation, or the answer
-    to a single-choice background question (its choice label; '' when not answered)."""
+    to a single-choice background question (its choice label; '' when not answered).
+    ``answers(question id)`` gives that question's answers for the same rows."""
     if not by:
-        return responses.organisation
-    question = next((q for q in responses.instrument.background if q.id == by), None)
+        return organisation
+    question = next((q for q in instrument.background if q.id == by), None)
     if question is None or question.kind != "single":
-        singles = [q.id for q in responses.instrument.background if q.kind == "single"]
+        singles = [q.id for q in instrument.background if q.kind == "single"]
         raise ValueError(f"cannot group by {by!r}: use one of the single-choice background "
                          f"questions ({', '.join(singles) or 'none'})")
     labels = {float(c.code): f"{c.code} {c.label}" for c in question.choices}
-    values = np.asarray(responses.answers(by), dtype="float64")
+    given = answers(by)
+    values = np.full(len(organisation), np.nan) if given is None else \
+        np.asarray(given, dtype="float64")
     table = np.array([*labels.values(), ""], dtype=object)
     index = np.full(len(values), len(labels), dtype=np.intp)
     for k, code in enumerate(labels):
@@ -396,72 +152,309 @@ def group_labels(responses: Responses, by: str | None) -> np.ndarray:
     return table[index]
 
 
-def _score(responses: Responses, method: str, rule: GateRule | None,
-           overrides: Mapping[str, object] | None, progress: Progress | None,
-           units: tuple[str, ...] = UNIT_TYPES, by: str | None = None) -> Scores:
-    instrument = responses.instrument
-    overrides = dict(overrides or {})
-    rule = resolve_rule(instrument, rule, overrides)
-    plans = {t: unit_plan(instrument, t) for t in UNIT_TYPES}
-    count_dtype = _count_dtype(plans)
-    lowest = lowest_code(instrument)
-    gate_index = instrument.stage_ids.index(instrument.gate_stage)
-    codes = tuple(float(c) for c in instrument.scale.valid)
-    n_rows = len(responses)
-    values = np.asarray(responses.values)
-    if values.shape != (n_rows, len(instrument.item_ids)):
-        raise ValueError(f"Responses.values has shape {values.shape}; expected "
-                         f"({n_rows}, {len(instrument.item_ids)}) for instrument {instrument.id}")
+class GroupCodes:
+    """Group codes handed out as groups appear (blocks come before all names are known);
+    ``order`` sorts them by name at the end, as the tables list organisations."""
 
-    org_names, org_codes = stats.organisation_codes(group_labels(responses, by))
-    kept = [t for t in UNIT_TYPES if t in units]
-    uniform = responses.forms.uniform
-    outputs = {t: _allocate(n_rows, plans[t], method, count_dtype, uniform) for t in kept}
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.names: list[str] = []
 
-    def work(starts: range) -> stats.Accumulator:
-        """Score the blocks starting at ``starts`` into ``outputs`` and a new Accumulator."""
-        acc = stats.Accumulator(instrument, plans, len(org_names), method)
-        for start in starts:
-            stop = min(start + CHUNK_ROWS, n_rows)
-            asked = responses.asked_rows(slice(start, stop))
-            items = ItemBlock.of(*reached_answers_t(instrument, values[start:stop], asked),
-                                 None if asked is None else np.ascontiguousarray(asked.T))
-            block = _score_block(plans, items, rule, method, lowest, gate_index, count_dtype,
-                                 codes)
-            for unit_type in kept:
-                for name, arr in block[unit_type].items():
-                    outputs[unit_type][name][..., start:stop] = arr
-            acc.add(org_codes[start:stop], items, block)
-            if progress is not None:
-                progress(stop - start)
-        return acc
+    def codes(self, labels: np.ndarray) -> np.ndarray:
+        import pandas as pd
 
-    # numpy releases the GIL in the array work, so blocks run in threads; each thread
-    # writes its own rows of ``outputs`` and sums into its own Accumulator
-    starts = range(0, n_rows, CHUNK_ROWS)
-    n_threads = max(1, min(_threads(), len(starts)))
-    share = -(-len(starts) // n_threads)
-    parts = [starts[k * share:(k + 1) * share] for k in range(n_threads)]
-    # one BLAS thread per worker: OpenBLAS's own threads on these small products made
-    # scoring twice as slow, and the workers already use every CPU
-    with threadpool_limits(limits=1, user_api="blas"):
-        if n_threads == 1:
-            accs = [work(starts)]
-        else:
-            with ThreadPoolExecutor(n_threads, thread_name_prefix="score") as pool:
-                accs = list(pool.map(work, parts))
-    acc = accs[0]
-    for other in accs[1:]:
-        acc.merge(other)
+        local, uniques = pd.factorize(np.asarray(labels, dtype=object))
+        mapping = np.array([self._code("" if u is None else str(u)) for u in uniques] + [0],
+                           dtype=np.intp)
+        return mapping[local]
 
-    units = {t: UnitScores(unit_type=t, units=plans[t].units, stages=plans[t].stages,
-                           n_items=plans[t].n_items.copy(), **_rows_first(outputs[t]))
-             for t in kept}
-    organisations = stats.organisation_table(acc, org_names, rule)
-    reliability = stats.reliability_table(acc, org_names)
-    return Scores(instrument=instrument, method=method, rule=rule, overrides=overrides,
-                  responses=responses, units=units, organisations=organisations,
-                  reliability=reliability, notes=_notes(instrument, method, rule), by=by or "")
+    def _code(self, name: str) -> int:
+        if name not in self.index:
+            self.index[name] = len(self.names)
+            self.names.append(name)
+        return self.index[name]
+
+    def order(self) -> tuple[np.ndarray, np.ndarray]:
+        """(names sorted, the group code at each position)."""
+        order = np.array(sorted(range(len(self.names)), key=self.names.__getitem__),
+                         dtype=np.intp)
+        return np.array([self.names[k] for k in order], dtype=object), order
+
+
+# --------------------------------------------------------------------------- the driver
+class Scorer:
+    """Scores blocks of respondents as they come, then builds ``Scores`` from the sums.
+
+    ``compute`` feeds it a whole ``Responses``; ``scoring.read`` feeds it each block of
+    rows it has read and checked (through a ``Pipeline``), so that scoring overlaps the
+    parsing. ``feed`` takes rows in the order of the final ``Responses``.
+    """
+
+    def __init__(self, forms: Instrument | Variants, method: str = DEFAULT_METHOD,
+                 rule: GateRule | None = None, overrides: Mapping[str, object] | None = None, *,
+                 units: tuple[str, ...] = UNIT_TYPES, by: str | None = None,
+                 progress: Progress | None = None):
+        if method not in METHOD_FUNCTIONS:
+            raise ValueError(f"unknown scoring method {method!r}; choose one of "
+                             f"{', '.join(METHODS)}")
+        unknown = set(units) - set(UNIT_TYPES)
+        if unknown:
+            raise ValueError(f"unknown unit type {sorted(unknown)[0]!r}; choose from "
+                             f"{', '.join(UNIT_TYPES)}")
+        self.forms = forms if isinstance(forms, Variants) else Variants.single(forms)
+        self.instrument = self.forms.instrument
+        self.method, self.by, self.progress = method, by, progress
+        self.overrides = dict(overrides or {})
+        self.rule = resolve_rule(self.instrument, rule, self.overrides)
+        group_labels(self.instrument, by, np.zeros(0, dtype=object), lambda q: np.zeros(0))
+        self.structure = kernel.Structure(self.instrument, self.rule, method, self.forms.uniform,
+                                           CHUNK_ROWS)
+        self.kept = [t for t in UNIT_TYPES if t in units]
+        self.kernel = kernel.Kernel(self.structure)
+        self.sums = stats.GroupSums(self.structure)
+        self.groups = GroupCodes()
+        self.capacity = self.n = 0
+        self.outputs: dict[str, dict[str, np.ndarray]] = {}
+        self.gate = np.zeros((len(self.instrument.areas), 0), dtype=bool)
+        self.reserve(0)
+
+    # ----------------------------------------------------------------- feeding
+    def reserve(self, rows: int) -> None:
+        """Room for ``rows`` respondents in all (pages cost nothing until written)."""
+        if rows <= self.capacity and self.outputs:
+            return
+        rows = max(rows, int(self.capacity * 1.5) + 1024) if self.outputs else rows
+        outputs = {t: _allocate(rows, self.structure.plans[t], self.method) for t in self.kept}
+        gate = lazy_array((len(self.instrument.areas), rows), bool)
+        if self.n:
+            for t, arrays in outputs.items():
+                for name, arr in arrays.items():
+                    arr[..., :self.n] = self.outputs[t][name][..., :self.n]
+            gate[:, :self.n] = self.gate[:, :self.n]
+        self.outputs, self.gate, self.capacity = outputs, gate, rows
+
+    def feed(self, values: np.ndarray, organisation: np.ndarray,
+             variant: np.ndarray | None = None,
+             answers: Callable[[str], np.ndarray] | None = None) -> None:
+        """Score the next rows: ``values`` rows x items (raw codes, NaN blank), their
+        organisations, forms (``variant``, None: all the first) and, for ``by``, a
+        function giving a background question's answers for these rows."""
+        labels = group_labels(self.instrument, self.by, organisation, answers or (lambda q: None))
+        codes = self.groups.codes(labels)
+        start = self.n
+        self.reserve(start + len(values))
+        asked = None if self.forms.uniform else self.forms.asked[
+            np.zeros(len(values), np.int8) if variant is None else variant]
+        self._score(self.kernel, self.sums, values, codes, asked, start)
+        self.n += len(values)
+
+    def _score(self, kern: kernel.Kernel, sums: stats.GroupSums, values: np.ndarray,
+               codes: np.ndarray, asked: np.ndarray | None, first: int) -> None:
+        """Rows ``first``.. of the results from ``values`` (rows x items), block by block."""
+        n_groups = len(self.groups.names)
+        for start, stop, sized, res in _blocks(kern, values, asked):
+            self._store(res, first + start, first + stop)
+            sums.add(codes[start:stop], n_groups, sized.exact, sized.wide, sized.level_bins)
+            if self.progress is not None:
+                self.progress(stop - start)
+
+    def _store(self, res: kernel.BlockResult, start: int, stop: int) -> None:
+        """Copy one block's levels (and coverage classification) into the kept arrays."""
+        self.gate[:, start:stop] = res.opened
+        for t in self.kept:
+            plan, out = self.structure.plans[t], self.outputs[t]
+            out["level"][:, start:stop] = res.level[plan.unit_rows]
+            if "applied_share" in out:
+                out["applied_share"][:, start:stop] = res.applied_share[plan.unit_rows]
+                out["frequent"][:, start:stop] = res.frequent[plan.unit_rows]
+
+    def details(self, responses: Responses, unit_type: str) -> dict[str, np.ndarray]:
+        """The per-stage arrays of ``UnitScores`` for one unit type, scored again on demand
+        (respondents x units x stages): mean, n_answered, n_not_reached, achieved, rated,
+        and n_attained (opm3-binary) and n_asked (forms that differ)."""
+        st = self.structure
+        plan = st.plans[unit_type]
+        n = len(responses)
+        shape = (len(plan.units), len(plan.stages))
+        count = _count_dtype(st.plans)
+        names = {"mean": (0, np.float32), "n_answered": (0, count), "n_not_reached": (3, count),
+                 "achieved": (0, bool), "rated": (0, bool)}
+        if not st.uniform:
+            names["n_asked"] = (4, count)
+        if self.method == "opm3-binary":
+            names["n_attained"] = (5 + (self.rule.kind == "count"), count)
+        out = {name: lazy_array((*shape, n), dtype) for name, (_, dtype) in names.items()}
+        kern = kernel.Kernel(st)
+        values = np.asarray(responses.values)
+        asked = responses.asked_rows(slice(None))
+        with single_blas_thread():
+            for start, stop, _, res in _blocks(kern, values, asked, detail=True):
+                rows, size = plan.rows, (*shape, stop - start)
+                for name, (q, _) in names.items():
+                    value = {"mean": res.mean, "achieved": res.achieved,
+                             "rated": res.rated}.get(name, res.sums[q])
+                    out[name][..., start:stop] = value[rows].reshape(size)
+        return _rows_first(out)
+
+    # ----------------------------------------------------------------- results
+    def finish(self, responses: Responses) -> Scores:
+        """``Scores`` of the rows fed, which must be the rows of ``responses`` in order."""
+        n = self.n
+        if n != len(responses):
+            raise ValueError(f"{n} rows were scored for {len(responses)} respondents")
+        names, order = self.groups.order()
+        totals = self.sums.ordered(order)
+        st = self.structure
+        units = {t: UnitScores(unit_type=t, units=st.plans[t].units, stages=st.plans[t].stages,
+                               n_items=st.plans[t].n_items.copy(),
+                               **_rows_first({k: v[..., :n] for k, v in self.outputs[t].items()}),
+                               details=functools.partial(self.details, responses, t))
+                 for t in self.kept}
+        return Scores(instrument=self.instrument, method=self.method, rule=self.rule,
+                      overrides=self.overrides, responses=responses, units=units,
+                      organisations=stats.organisation_table(totals, names, self.rule),
+                      reliability=stats.reliability_table(totals, names),
+                      notes=_notes(self.instrument, self.method, self.rule), by=self.by or "",
+                      gate=self.gate[:, :n].T)
+
+    def score_all(self, responses: Responses) -> Scores:
+        """Score every row of ``responses`` here (blocks split among the CPUs) and finish."""
+        values = np.asarray(responses.values)
+        n_rows = len(responses)
+        if values.shape != (n_rows, len(self.instrument.item_ids)):
+            raise ValueError(f"Responses.values has shape {values.shape}; expected "
+                             f"({n_rows}, {len(self.instrument.item_ids)}) for instrument "
+                             f"{self.instrument.id}")
+        labels = group_labels(self.instrument, self.by, responses.organisation, responses.answers)
+        codes = self.groups.codes(labels)
+        self.reserve(n_rows)
+        asked = responses.asked_rows(slice(None))
+        starts = range(0, n_rows, CHUNK_ROWS)
+        n_threads = max(1, min(_threads(), len(starts)))
+        share = -(-len(starts) // n_threads) * CHUNK_ROWS
+        parts = [(k * share, min(n_rows, (k + 1) * share)) for k in range(n_threads)]
+
+        def work(part: tuple[int, int]) -> stats.GroupSums:
+            a, b = part
+            kern = self.kernel if a == 0 else kernel.Kernel(self.structure)
+            sums = stats.GroupSums(self.structure)
+            self._score(kern, sums, values[a:b], codes[a:b], None if asked is None
+                        else asked[a:b], a)
+            return sums
+
+        with single_blas_thread():
+            if n_threads == 1:
+                found = [work(parts[0])]
+            else:
+                with ThreadPoolExecutor(n_threads, thread_name_prefix="score") as pool:
+                    found = list(pool.map(work, parts))
+        for sums in found:
+            self.sums.merge(sums)
+        self.n = n_rows
+        return self.finish(responses)
+
+
+def _blocks(kern: kernel.Kernel, values: np.ndarray, asked: np.ndarray | None,
+            detail: bool = False):
+    """(start, stop, kernel, result) of each block of ``values`` (rows x items)."""
+    for start in range(0, len(values), kern.rows):
+        stop = min(start + kern.rows, len(values))
+        block = values[start:stop].T
+        if block.strides[1] != block.itemsize:  # rows not contiguous: copy the block once
+            block = np.ascontiguousarray(block)
+        sized = kern.sized(stop - start)
+        yield start, stop, sized, sized.run(block, None if asked is None else asked[start:stop].T,
+                                            detail)
+
+
+def single_blas_thread():
+    """One BLAS thread per worker: OpenBLAS's own threads on these small products made
+    scoring twice as slow, and the workers already use every CPU."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+class Pipeline:
+    """A ``Scorer`` in a thread of its own, fed through a bounded queue (a ``read.Sink``).
+
+    The reader calls ``put`` with each block it keeps and goes on parsing; the scoring
+    thread works through the queue meanwhile (numpy releases the GIL in the array
+    work, so both cores are busy). ``done`` waits for the queue to drain; ``close``
+    also re-raises anything the thread raised and gives the scorer. At most ``depth``
+    blocks wait (views of the reader's answers, not copies), so memory stays bounded.
+    """
+
+    def __init__(self, scorer: Scorer, depth: int = 4):
+        self.scorer = scorer
+        self.queue: queue.Queue = queue.Queue(maxsize=depth)
+        self.error: BaseException | None = None
+        self.abandoned = False  # the read failed: what is queued is dropped, not scored
+        self.limits = single_blas_thread()
+        self.limits.__enter__()
+        self.thread = threading.Thread(target=self._run, name="score", daemon=True)
+        self.thread.start()
+
+    def reserve(self, rows: int) -> None:
+        """Room for ``rows`` respondents, before the first ``put`` (pages cost nothing
+        until written, so an upper bound is fine)."""
+        self.scorer.reserve(rows)
+
+    def put(self, values: np.ndarray, organisation: np.ndarray, variant: np.ndarray | None,
+            background: Mapping[str, np.ndarray] | None = None) -> None:
+        if self.error is None and self.thread.is_alive():
+            self.queue.put((values, organisation, variant, dict(background or {})))
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is not None or self.abandoned:
+                continue
+            values, organisation, variant, background = item
+            try:
+                self.scorer.feed(values, organisation, variant, background.get)
+            except BaseException as exc:  # handed to the reader's thread by close()
+                self.error = exc
+
+    def done(self) -> None:
+        """Score what is queued and stop the thread (again: nothing)."""
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+            self.limits.__exit__(None, None, None)
+
+    def close(self) -> Scorer:
+        self.done()
+        if self.error is not None:
+            raise self.error
+        return self.scorer
+
+
+def score_while_reading(read: Callable[[Pipeline], ReadResult], forms: Instrument | Variants,
+                        method: str = DEFAULT_METHOD, rule: GateRule | None = None,
+                        overrides: Mapping[str, object] | None = None, *,
+                        units: tuple[str, ...] = UNIT_TYPES,
+                        by: str | None = None) -> tuple[ReadResult, Scores]:
+    """Read and score at once: ``read(sink)`` (``scoring.read.read_files(..., sink=sink)``)
+    hands each block of kept rows to a ``Pipeline``, which scores it while the next is
+    parsed. Returns the read result and its scores, the same as ``compute`` on the
+    result's responses; when the duplicate check merged or dropped rows that were
+    already scored, the responses are scored again (rare: waves merged, repeats).
+    Whatever ``read`` raises is raised, after the scoring thread has stopped."""
+    scorer = Scorer(forms, method, rule, overrides, units=units, by=by)
+    pipeline = Pipeline(scorer)
+    try:
+        result = read(pipeline)
+    except BaseException:  # an invalid file, Ctrl-C: stop without scoring what is queued
+        pipeline.abandoned = True
+        raise
+    finally:
+        pipeline.done()
+    scorer = pipeline.close()
+    responses = result.responses
+    if scorer.n == len(responses):
+        return result, scorer.finish(responses)
+    return result, compute(responses, method, rule, overrides and dict(overrides), units=units,
+                           by=by)
 
 
 def _threads() -> int:
@@ -473,27 +466,19 @@ def _threads() -> int:
     return min(4, available)
 
 
-def _allocate(n_rows: int, plan: UnitPlan, method: str, count_dtype: np.dtype,
-              uniform: bool = True) -> dict[str, np.ndarray]:
-    """Per-respondent result arrays, stored rows-last (units x stages x rows).
+def _count_dtype(plans: Mapping[str, UnitPlan]) -> np.dtype:
+    biggest = max((int(p.n_items.max()) for p in plans.values() if p.n_items.size), default=0)
+    return np.dtype(np.int8 if biggest <= np.iinfo(np.int8).max else np.int16)
 
-    Blocks are computed rows-last, so each block is one contiguous copy; ``UnitScores``
-    gets the rows-first views (``_rows_first``) that its layout documents.
-    """
-    shape = (len(plan.units), len(plan.stages), n_rows)
-    arrays = {"mean": np.empty(shape, dtype=np.float32),
-              "n_answered": np.empty(shape, dtype=count_dtype),
-              "n_not_reached": np.empty(shape, dtype=count_dtype),
-              "achieved": np.empty(shape, dtype=bool),
-              "rated": np.empty(shape, dtype=bool),
-              "level": np.empty((shape[0], n_rows), dtype=np.int8)}
-    if not uniform:
-        arrays["n_asked"] = np.empty(shape, dtype=count_dtype)
-    if method == "opm3-binary":
-        arrays["n_attained"] = np.empty(shape, dtype=count_dtype)
+
+def _allocate(n_rows: int, plan: UnitPlan, method: str) -> dict[str, np.ndarray]:
+    """Per-respondent arrays kept from the run, rows-last (units x rows): levels, and the
+    coverage classification (``UnitScores`` gets rows-first views, ``_rows_first``)."""
+    shape = (len(plan.units), n_rows)
+    arrays = {"level": lazy_array(shape, np.int8)}
     if method == "coverage":
-        arrays["applied_share"] = np.empty((shape[0], n_rows), dtype=np.float32)
-        arrays["frequent"] = np.empty((shape[0], n_rows), dtype=bool)
+        arrays["applied_share"] = lazy_array(shape, np.float32)
+        arrays["frequent"] = lazy_array(shape, bool)
     return arrays
 
 
@@ -690,9 +675,13 @@ def compute(responses: Responses, method: str = DEFAULT_METHOD, rule: GateRule |
     """
     if method not in METHOD_FUNCTIONS:
         raise ValueError(f"unknown scoring method {method!r}; choose one of {', '.join(METHODS)}")
-    unknown = set(units) - set(UNIT_TYPES)
-    if unknown:
-        raise ValueError(f"unknown unit type {sorted(unknown)[0]!r}; choose from "
-                         f"{', '.join(UNIT_TYPES)}")
     return METHOD_FUNCTIONS[method](responses, rule, overrides, progress=progress, units=units,
                                     by=by)
+
+
+def _score(responses: Responses, method: str, rule: GateRule | None,
+           overrides: Mapping[str, object] | None, progress: Progress | None,
+           units: tuple[str, ...] = UNIT_TYPES, by: str | None = None) -> Scores:
+    scorer = Scorer(responses.forms, method, rule, overrides, units=units, by=by,
+                    progress=progress)
+    return scorer.score_all(responses)

@@ -66,7 +66,7 @@ def render(scores: Scores, settings: ReportSettings = ReportSettings(),
 
             out["report.pdf"] = render_pdf(view, settings)
     if "responses.sav" in files:
-        out["responses.sav"] = sav_bytes(scores.responses, language)
+        out["responses.sav"] = sav_bytes(scores, language)
     if "responses.dta" in files:
-        out["responses.dta"] = dta_bytes(scores.responses, language)
+        out["responses.dta"] = dta_bytes(scores, language)
     return out

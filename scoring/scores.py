@@ -64,17 +64,21 @@ docs/scoring.md.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-import pandas as pd
 
 from instrument.errors import Problem
 from instrument.model import GateRule, Instrument
 
 from .levels import NOT_APPLICABLE, NOT_RATED, STAGE_STATUS
 from .responses import Responses
+
+if TYPE_CHECKING:  # pandas is imported where a table is made, not when a command starts
+    import pandas as pd
 
 UNIT_TYPES = ("area", "group", "practice")
 
@@ -83,27 +87,66 @@ UNIT_TYPES = ("area", "group", "practice")
 class UnitScores:
     """Results of one unit type (areas, process groups or practices) per respondent.
 
-    Arrays are indexed respondents (in ``Responses`` order) x units x stages. Counts
+    Arrays are indexed respondents (in ``Responses`` order) x units (x stages). Counts
     are int8 (int16 if a unit-stage ever holds more than 127 stems). The
-    method-specific arrays are None for the other methods.
+    method-specific arrays are None for the other methods. Levels (and the coverage
+    classification) are kept from the scoring run; the per-stage arrays (``mean``,
+    ``n_answered``, ``n_not_reached``, ``achieved``, ``rated``, ``n_attained``,
+    ``n_asked``) are made by ``details`` when first used, so a run that writes only
+    levels never holds them (a million respondents' area and group stages: 0.5 GB).
     """
 
     unit_type: str  # one of UNIT_TYPES
     units: tuple[str, ...]  # unit ids in instrument order
     stages: tuple[str, ...]  # stage ids in instrument order
     n_items: np.ndarray  # int16, units x stages: stems per unit-stage (same for everyone)
-    mean: np.ndarray  # float32: mean of the answered reached stems (NaN if none)
-    n_answered: np.ndarray  # int8: stems with a substantive answer, reached
-    n_not_reached: np.ndarray  # int8: stems gated out (their area failed the gate)
-    achieved: np.ndarray  # bool: rated, and the rule passes (not reached = the lowest code)
-    rated: np.ndarray  # bool: enough substantive answers (not-reached stems count) to judge
     level: np.ndarray  # int8, respondents x units: consecutive achieved stages from the first,
     #                    or NOT_RATED / NOT_APPLICABLE (see ``rated_levels``)
-    n_attained: np.ndarray | None = None  # opm3-binary, int8: stems attained (code >= cut)
     applied_share: np.ndarray | None = None  # coverage, float32, respondents x units
     frequent: np.ndarray | None = None  # coverage, bool, respondents x units
-    n_asked: np.ndarray | None = None  # int8: the unit-stage's stems the row's form asks;
-    #                                    None when every form asks them all (= n_items)
+    details: Callable[[], Mapping[str, np.ndarray]] | None = field(default=None, repr=False,
+                                                                    compare=False)
+
+    @cached_property
+    def _detail(self) -> Mapping[str, np.ndarray]:
+        return self.details() if self.details is not None else {}
+
+    @property
+    def mean(self) -> np.ndarray:
+        """float32, respondents x units x stages: mean of the answered reached stems (NaN
+        if none)."""
+        return self._detail["mean"]
+
+    @property
+    def n_answered(self) -> np.ndarray:
+        """int8: stems with a substantive answer, reached."""
+        return self._detail["n_answered"]
+
+    @property
+    def n_not_reached(self) -> np.ndarray:
+        """int8: stems gated out (their area failed the gate)."""
+        return self._detail["n_not_reached"]
+
+    @property
+    def achieved(self) -> np.ndarray:
+        """bool: rated, and the rule passes (not reached = the lowest code)."""
+        return self._detail["achieved"]
+
+    @property
+    def rated(self) -> np.ndarray:
+        """bool: enough substantive answers (not-reached stems count) to judge."""
+        return self._detail["rated"]
+
+    @property
+    def n_attained(self) -> np.ndarray | None:
+        """opm3-binary, int8: stems attained (code >= cut); None for other methods."""
+        return self._detail.get("n_attained")
+
+    @property
+    def n_asked(self) -> np.ndarray | None:
+        """int8: the unit-stage's stems the row's form asks; None when every form asks them
+        all (= n_items)."""
+        return self._detail.get("n_asked")
 
     @property
     def attained_pct(self) -> np.ndarray | None:
@@ -147,6 +190,29 @@ class Scores:
     warnings: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # method-specific remarks for reports
     by: str = ""  # the background question the 'organisation' groups are, '' = organisations
+    gate: np.ndarray | None = None  # bool, respondents x areas: the area opened beyond its gate
+    #                                 stage (as the scorer decided it); None: every gate open
+
+    def not_reached(self, rows: slice = slice(None)) -> np.ndarray:
+        """respondents x items: the stems not reached, beyond a closed gate (asked stems of an
+        area whose gate-stage answers failed the rule, at the other stages)."""
+        inst = self.instrument
+        values = self.responses.values[rows]
+        if self.gate is None:
+            return np.zeros(values.shape, dtype=bool)
+        area = {a.id: k for k, a in enumerate(inst.areas)}
+        item_area = np.array([area[i.area] for i in inst.items], dtype=np.intp)
+        beyond = np.array([i.stage != inst.gate_stage for i in inst.items], dtype=bool)
+        out = ~self.gate[rows][:, item_area] & beyond
+        asked = self.responses.asked_rows(rows)
+        return out if asked is None else out & asked
+
+    def cleaned(self, rows: slice = slice(None)) -> np.ndarray:
+        """The answers as scored: ``Responses.values`` (float32) with every answer beyond a
+        closed gate left out (NaN), as the scorer ignores them; made on demand from the
+        gate, so a million respondents' scores hold no second copy of their answers."""
+        values = self.responses.values[rows]
+        return np.where(self.not_reached(rows), np.float32(np.nan), values)
 
     @property
     def by_label(self) -> str:
@@ -191,6 +257,8 @@ def respondents_wide(scores: Scores, unit_types: tuple[str, ...] = ("area", "gro
     respondents.csv: one row per respondent however many units there are, the layout
     SPSS and Stata analyses start from.
     """
+    import pandas as pd
+
     resp = scores.responses
     columns = wide_columns(scores, unit_types)
     per_unit = [scores.units[t].level_values() for t in unit_types]
@@ -224,6 +292,8 @@ def unit_lists(scores: Scores, unit_types: Sequence[str], code: int,
     distinct pattern is written once: rows are told apart by two 64-bit hashes of their
     pattern, computed as matrix products, with no Python work per respondent.
     """
+    import pandas as pd
+
     rows = rows if rows is not None else slice(0, len(scores.responses))
     units = [u for t in unit_types for u in scores.units[t].units]
     flags = np.concatenate([scores.units[t].level[rows] == code for t in unit_types], axis=1) \
@@ -263,6 +333,8 @@ def respondents_long(scores: Scores, unit_types: tuple[str, ...] = ("area", "gro
     Text columns are pandas categoricals (unit_type, unit and stage in instrument
     order).
     """
+    import pandas as pd
+
     resp = scores.responses
     rows = rows if rows is not None else slice(0, len(resp))
     ids = np.asarray(resp.respondent_id[rows], dtype=object)

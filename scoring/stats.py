@@ -6,9 +6,9 @@ Two layers:
   example: ``expected_variance`` and ``rwg_j`` (James, Demaree & Wolf 1984),
   ``cronbach_alpha`` / ``alpha_from_moments`` (Cronbach 1951), ``icc_oneway`` /
   ``icc_from_moments`` (ICC(1), ICC(2) after Bliese 2000), ``median_from_histogram``
-  and ``classify_coverage``.
+  and ``classify`` (coverage).
 * **Tables** for ``Scores.organisations`` and ``Scores.reliability``. They are built
-  from sums that ``Accumulator.add`` collects block by block while
+  from sums that ``GroupSums.add`` collects block by block while
   ``scoring.methods`` scores the respondents, so a million respondents are never
   copied again: per organisation and item (n, sum, sum of squares of the answered
   reached values; n and sum of the achievement-test values), per organisation and
@@ -21,12 +21,11 @@ are in scoring/scores.py.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 
-from instrument.model import GateRule, Instrument
+from instrument.gating import verdict
+from instrument.model import GateRule
 
 from .levels import NOT_APPLICABLE, rated_levels
 
@@ -176,26 +175,19 @@ def median_from_histogram(hist: np.ndarray) -> np.ndarray:
     return np.where(total > 0, (lo + hi) / 2.0, np.nan)
 
 
-def classify_coverage(applied: np.ndarray, membership: np.ndarray,
-                      rated: np.ndarray | None = None, asked: np.ndarray | None = None,
-                      min_share: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Share of each unit's practices applied, and 'frequent' (at least half applied).
+def classify(counts, sizes, n_asked, min_share: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Coverage: share of a unit's counted practices applied, and 'frequent' (at least half).
 
-    ``applied`` is rows x practices bool; ``membership`` units x practices bool;
-    ``rated`` and ``asked`` (rows x practices, or None: all) say which practices have a
-    rated S stage and which the row's form asks. A practice counts when it is asked and
-    rated. A unit is applied frequently (應用層面較頻繁) when 2 x applied >= its number of
-    counted practices, otherwise sparsely (較稀少). Like a stage, a unit is classified only
-    when at least ``ceil(min_share x practices asked)`` of them count (``min_share``
-    None: at least one); otherwise share NaN and not frequent: not classified.
+    ``counts`` (practices applied and counted), ``sizes`` (practices counted: asked and
+    with a rated S stage) and ``n_asked`` (practices asked) per unit, any shape. A unit is
+    applied frequently (應用層面較頻繁) when 2 x applied >= counted, otherwise sparsely
+    (較稀少). Like a stage, a unit is classified only when at least ``ceil(min_share x
+    practices asked)`` of them count (``min_share`` None: at least one); otherwise share
+    NaN and not frequent: not classified. Returns (share float32, frequent bool).
     """
-    m = membership.T.astype(np.int32)
-    ones = np.ones(applied.shape, dtype=bool)
-    asked = ones if asked is None else asked
-    counted = asked & (ones if rated is None else rated)
-    counts = (applied & counted).astype(np.int32) @ m  # rows x units
-    sizes = counted.astype(np.int32) @ m
-    n_asked = asked.astype(np.int32) @ m
+    counts = np.asarray(counts, dtype="float64")
+    sizes = np.asarray(sizes, dtype="float64")
+    n_asked = np.asarray(n_asked, dtype="float64")
     need = 1 if min_share is None else np.maximum(1, np.ceil(min_share * n_asked - 1e-9))
     classified = (sizes > 0) & (sizes >= need)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -204,261 +196,156 @@ def classify_coverage(applied: np.ndarray, membership: np.ndarray,
     return share, frequent
 
 
-def organisation_codes(organisation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted organisation names and each respondent's index into them ('' when not given)."""
-    values = pd.Series(np.asarray(organisation, dtype=object), dtype=object).fillna("")
-    codes, names = pd.factorize(values.astype(str), sort=True)
-    return np.asarray(names, dtype=object), codes.astype(np.int64)
-
-
 # =========================================================================== accumulation
-ONE_HOT_MAX_GROUPS = 256  # up to this many organisations, group sums are one matrix product
+class GroupSums:
+    """Per-organisation totals of the kernel's sum rows (``kernel.Structure.exact`` / ``.wide``).
 
-
-class GroupSummer:
-    """Per-organisation sums over the rows (last axis) of one block, in float64.
-
-    ``__call__(x)`` returns (n_groups, *x.shape[:-1]) at once; ``add_to(target, x)``
-    queues ``target += sums`` and ``flush`` runs the queue as a few large one-hot
-    matrix products (a block needs dozens of sums; one product each would spend more
-    time starting BLAS threads than summing). Counts (bool / integer ``x``) and
-    float32 ``x`` are summed in float32 — callers pass float32 only for values whose
-    block sums are exact integers below 2**24 — everything else in float64. With more
-    than ``ONE_HOT_MAX_GROUPS`` organisations: one ``np.bincount`` per leading row.
+    ``add`` takes one block: each row's group code and the kernel's filled rows; the
+    sums are two matrix products with the block's one-hot matrix over the groups present
+    in it (so any number of organisations costs what the block holds). Group codes are
+    handed out as organisations appear (``scoring.methods.GroupCodes``) and may grow
+    between blocks; ``ordered`` puts them in the tables' order at the end. Totals are
+    float64, groups x rows.
     """
 
-    MAX_QUEUED_ROWS = 512  # leading rows per product: 512 x 32768 x 4 bytes = 64 MB
-    DIRECT_ROWS = 64  # arrays with this many leading rows are summed at once, not stacked
+    def __init__(self, structure):
+        self.structure = structure
+        self.exact = np.zeros((0, structure.exact.size))
+        self.wide = np.zeros((0, structure.wide.size))
+        self.levels = np.zeros((0, structure.n_units, structure.level_bins))
+        self.n_resp = np.zeros(0, dtype=np.int64)
 
-    def __init__(self, codes: np.ndarray, n_groups: int):
-        self.codes = codes
-        self.n_groups = n_groups
-        self.rows = len(codes)
-        self.one_hot = self.one_hot32 = None
-        if n_groups <= ONE_HOT_MAX_GROUPS:
-            self.one_hot = np.zeros((self.rows, n_groups))
-            self.one_hot[np.arange(self.rows), codes] = 1.0
-            self.one_hot32 = self.one_hot.astype(np.float32)
-        self.queues: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {"float32": [], "float64": []}
-
-    def _kind(self, x: np.ndarray) -> str:
-        exact32 = x.dtype == np.float32 or (x.dtype.kind in "biu" and self.rows < 2 ** 24 // 128)
-        return "float32" if exact32 else "float64"
-
-    def _sums(self, flat: np.ndarray, kind: str) -> np.ndarray:
-        """q x n_groups float64 sums of a (q x rows) array."""
-        if self.one_hot is None:
-            return np.stack([np.bincount(self.codes, weights=row, minlength=self.n_groups)
-                             for row in flat]) if len(flat) else np.zeros((0, self.n_groups))
-        if kind == "float32":
-            return (flat.astype(np.float32, copy=False) @ self.one_hot32).astype("float64")
-        return flat.astype("float64", copy=False) @ self.one_hot
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        lead = x.shape[:-1]
-        sums = self._sums(x.reshape(-1, self.rows), self._kind(x))
-        return np.moveaxis(sums.reshape(*lead, self.n_groups), -1, 0)
-
-    def add_to(self, target: np.ndarray, x: np.ndarray) -> None:
-        """Queue ``target += self(x)``; run by ``flush`` (or when the queue is full)."""
-        if self.one_hot is None:
-            target += self(x)
+    def _grow(self, n_groups: int) -> None:
+        if n_groups <= len(self.n_resp):
             return
-        kind = self._kind(x)
-        if x.size // self.rows >= self.DIRECT_ROWS:  # big enough to run on its own
-            target += self(x)
-            return
-        queue = self.queues[kind]
-        queue.append((target, x))
-        if sum(q.size // self.rows for _, q in queue) >= self.MAX_QUEUED_ROWS:
-            self._run(kind)
+        extra = n_groups - len(self.n_resp)
+        self.exact = np.vstack([self.exact, np.zeros((extra, self.exact.shape[1]))])
+        self.wide = np.vstack([self.wide, np.zeros((extra, self.wide.shape[1]))])
+        self.levels = np.concatenate([self.levels, np.zeros((extra, *self.levels.shape[1:]))])
+        self.n_resp = np.concatenate([self.n_resp, np.zeros(extra, dtype=np.int64)])
 
-    def flush(self) -> None:
-        for kind in self.queues:
-            self._run(kind)
+    def add(self, codes: np.ndarray, n_groups: int, exact: np.ndarray, wide: np.ndarray,
+            level_bins: np.ndarray) -> None:
+        """Add a block: ``codes`` (rows) in [0, n_groups), ``exact``/``wide`` rows x block rows,
+        ``level_bins`` units x block rows (a level's histogram bin)."""
+        self._grow(n_groups)
+        present, local = np.unique(codes, return_inverse=True)
+        g = len(present)
+        one_hot = np.zeros((len(codes), g), dtype=exact.dtype)
+        one_hot[np.arange(len(codes)), local] = 1
+        self.exact[present] += (exact @ one_hot).T
+        self.wide[present] += (wide @ one_hot.astype(np.float64, copy=False)).T
+        self.n_resp[present] += np.bincount(local, minlength=g)
+        units, bins = self.levels.shape[1:]
+        key = (local * units)[None, :] + np.arange(units)[:, None]  # units x rows
+        key *= bins
+        key += level_bins
+        self.levels[present] += np.bincount(key.reshape(-1), minlength=g * units * bins).reshape(
+            g, units, bins)
 
-    def _run(self, kind: str) -> None:
-        queue = self.queues[kind]
-        if not queue:
-            return
-        sizes = [x.size // self.rows for _, x in queue]
-        stacked = np.empty((sum(sizes), self.rows), dtype=kind)
-        offset = 0
-        for (_, x), q in zip(queue, sizes):
-            stacked[offset:offset + q] = x.reshape(q, self.rows)
-            offset += q
-        sums = self._sums(stacked, kind)
-        offset = 0
-        for (target, x), q in zip(queue, sizes):
-            part = sums[offset:offset + q].reshape(*x.shape[:-1], self.n_groups)
-            target += np.moveaxis(part, -1, 0)
-            offset += q
-        queue.clear()
+    def merge(self, other: "GroupSums") -> None:
+        """Add another thread's totals (same structure and group codes)."""
+        self._grow(len(other.n_resp))
+        g = len(other.n_resp)
+        self.exact[:g] += other.exact
+        self.wide[:g] += other.wide
+        self.levels[:g] += other.levels
+        self.n_resp[:g] += other.n_resp
 
-    def histogram(self, levels: np.ndarray, n_levels: int) -> np.ndarray:
-        """(n_groups, units, n_levels) counts of integer ``levels`` (units x rows)."""
-        key = self.codes[None, :] * n_levels + levels.astype(np.int64)
-        out = np.empty((levels.shape[0], self.n_groups * n_levels))
-        for u in range(levels.shape[0]):
-            out[u] = np.bincount(key[u], minlength=self.n_groups * n_levels)
-        return np.moveaxis(out.reshape(levels.shape[0], self.n_groups, n_levels), 1, 0)
+    def ordered(self, order: np.ndarray) -> "Totals":
+        """The totals with groups in ``order`` (group codes in the tables' order)."""
+        self._grow(len(order))
+        return Totals(self.structure, self.exact[order], self.wide[order], self.levels[order],
+                      self.n_resp[order])
 
 
-class Accumulator:
-    """Per-organisation sums collected block by block (see the module docstring).
+class Totals:
+    """Named views of the per-organisation totals, organisations first (what the tables read).
 
-    ``plans`` are ``scoring.methods.UnitPlan`` objects (anything with ``units``,
-    ``stages``, ``n_items``, ``columns``, ``batches``, ``membership`` and
-    ``achieved(values_t, rule)``). ``add`` takes item-major blocks (items x rows) and
-    the per-unit arrays as units x stages x rows, in the rows' original order.
+    ``item`` (orgs x items): n, s, ss (answered reached stems, centred answers and their
+    squares), not_reached, asked. ``unit_sums(t)`` (orgs x units x stages): the moments
+    of the respondents' unit-stage means (cnt, s, ss), achieved, rated, not_reached,
+    n_asked, level histograms (``levels``: orgs x units x stages + 3), attained,
+    frequent. ``overall[t]`` (orgs x units): the moments of each respondent's mean over
+    a whole area or group. ``alpha[t]``: complete cases per unit-stage (n), Σx per item
+    (sx, orgs x items) and per unit-stage Σ_i x_i² (sxx), Σ total (st) and Σ total² (stt).
     """
 
-    def __init__(self, instrument: Instrument, plans: Mapping[str, object], n_orgs: int,
-                 method: str):
-        self.instrument = instrument
-        self.plans = plans
-        self.method = method
-        self.n_orgs = n_orgs
-        valid = np.array(sorted(instrument.scale.valid) or [0], dtype="float64")
-        # sums are taken of answers minus a middle code: stable sums of squares, and for
-        # integer codes small exact integers, which float32 block sums keep exactly
-        self.center = float(valid[np.argmin(np.abs(valid - valid.mean()))])
-        self.lowest = float(valid.min())
-        self.spread = float(np.max(np.abs(valid - self.center)))
-        self.integer_codes = bool(np.all(valid == np.rint(valid)))
-        g, n_items = n_orgs, len(instrument.item_ids)
+    def __init__(self, structure, exact: np.ndarray, wide: np.ndarray, levels: np.ndarray,
+                 n_resp: np.ndarray):
+        st = self.structure = structure
+        self.levels = levels
+        self.instrument = st.instrument
+        self.plans = st.plans
+        self.center, self.lowest = st.center, st.lowest
+        self.n_orgs = len(n_resp)
+        self.n_resp = n_resp
+        g = self.n_orgs
 
-        def z(*shape: int) -> np.ndarray:
-            return np.zeros(shape, dtype="float64")
+        def exact_of(name: str) -> np.ndarray:
+            return np.moveaxis(st.exact.of(exact.T, name), -1, 0) if name in st.exact \
+                else None
 
-        self.n_resp = np.zeros(g, dtype=np.int64)
-        self.item = {k: z(g, n_items) for k in ("n", "s", "ss", "not_reached", "asked")}
-        self.unit: dict[str, dict[str, np.ndarray]] = {}
+        def wide_of(name: str) -> np.ndarray:
+            return np.moveaxis(st.wide.of(wide.T, name), -1, 0) if name in st.wide else None
+
+        items = exact_of("items")  # orgs x quantities x items
+        self.item = {"n": items[:, 0], "s": items[:, 1], "ss": items[:, 2]}
+        if st.uniform:  # not reached: the stems beyond the gate of a closed area
+            self.item["not_reached"] = exact_of("closed")[:, st.item_area] * st.beyond_gate
+            self.item["asked"] = np.broadcast_to(n_resp[:, None].astype("float64"),
+                                                 (g, st.n_items))
+        else:
+            self.item["not_reached"], self.item["asked"] = items[:, 3], items[:, 4]
+        self._exact_of, self._wide_of = exact_of, wide_of
         self.overall: dict[str, dict[str, np.ndarray]] = {}
-        self.alpha: dict[str, list[dict[str, np.ndarray]]] = {}
-        for t, plan in plans.items():
-            u, s = len(plan.units), len(plan.stages)
-            d = {k: z(g, u, s) for k in ("cnt", "s", "ss", "achieved", "rated", "not_reached",
-                                         "n_asked")}
-            d["levels"] = z(g, u, s + 3)  # levels 0..s, then not rated, not applicable
-            if method == "opm3-binary":
-                d["attained"] = z(g, u, s)
-            if method == "coverage":
-                d["frequent"] = z(g, u)
-            self.unit[t] = d
-            if t in RELIABILITY_UNIT_TYPES:
-                self.overall[t] = {k: z(g, u) for k in ("cnt", "s", "ss")}
-                self.alpha[t] = [{"n": z(g, cols.shape[0]), "sx": z(g, cols.shape[1], cols.shape[0]),
-                                  "sxx": z(g, cols.shape[0]),
-                                  "st": z(g, cols.shape[0]), "stt": z(g, cols.shape[0])}
-                                 for _, _, cols in plan.batches]
-
-    def merge(self, other: "Accumulator") -> None:
-        """Add the sums of ``other`` (same instrument, plans and organisations) to these.
-
-        Lets blocks of rows be summed in separate threads, each into its own
-        Accumulator; every field is a sum, so the order of merging does not matter.
-        """
-        self.n_resp += other.n_resp
-        _add_nested((self.item, self.unit, self.overall, self.alpha),
-                    (other.item, other.unit, other.overall, other.alpha))
-
-    def add(self, codes: np.ndarray, items, block: Mapping[str, Mapping[str, np.ndarray]]
-            ) -> None:
-        """Add one block of rows: organisation code per row, the item-major answers
-        (``scoring.methods.ItemBlock``: clean, not_reached, answered) and the per-unit
-        arrays (units x stages x rows), all in the rows' original order."""
-        if len(codes) == 0:
-            return
-        gsum = GroupSummer(np.asarray(codes, dtype=np.int64), self.n_orgs)
-        try:
-            self._add(gsum, items, block)
-        finally:
-            gsum.flush()
-
-    def _add(self, gsum: GroupSummer, items, block: Mapping[str, Mapping[str, np.ndarray]]
-             ) -> None:
-        codes = gsum.codes
-        counts = np.bincount(codes, minlength=self.n_orgs)
-        self.n_resp += counts
-        if items.asked is None:
-            self.item["asked"] += counts[:, None]
-        else:
-            gsum.add_to(self.item["asked"], items.asked)
-        c = self.center
-        if self.integer_codes and len(codes) * max(self.spread, 1.0) ** 2 < 2 ** 24:
-            # centred integer answers: block sums of x and x² are exact in float32
-            xc = np.where(items.answered, items.filled - np.float32(c), np.float32(0))
-        else:
-            xc = np.where(items.answered, items.clean - c, 0.0)  # centred answers, 0 where none
-        gsum.add_to(self.item["n"], items.answered)
-        gsum.add_to(self.item["s"], xc)
-        gsum.add_to(self.item["ss"], xc * xc)
-        gsum.add_to(self.item["not_reached"], items.not_reached)
-        for t, arrays in block.items():
-            d = self.unit[t]
+        self.alpha: dict[str, dict[str, np.ndarray]] = {}
+        whole = wide_of("whole")  # orgs x 3 x reliability units
+        complete, sxx, st_ = (exact_of(k) for k in ("complete", "alpha_xx", "alpha_t"))
+        stt = wide_of("alpha_tt")
+        per_item = exact_of("alpha_x")
+        unit0 = row0 = 0
+        for k, t in enumerate(RELIABILITY_UNIT_TYPES):
             plan = self.plans[t]
-            gsum.add_to(d["achieved"], arrays["achieved"])
-            gsum.add_to(d["rated"], arrays["rated"])
-            if "n_asked" in arrays:
-                gsum.add_to(d["n_asked"], arrays["n_asked"])
-            else:
-                d["n_asked"] += counts[:, None, None] * plan.n_items[None]
-            n_stages = len(plan.stages)
-            level = arrays["level"]
-            bins = np.where(level >= 0, level, n_stages - level).astype(np.int64)  # -1, -2 last
-            d["levels"] += gsum.histogram(bins, d["levels"].shape[2])
-            if "attained" in d:
-                gsum.add_to(d["attained"], arrays["n_attained"])
-            if "frequent" in d:
-                gsum.add_to(d["frequent"], arrays["frequent"])
-            if plan.single is not None:
-                continue  # one stem per unit-stage: its sums are the item sums (unit_sums)
-            has = arrays["n_answered"] > 0
-            mc = np.where(has, arrays["mean"] - np.float32(c), np.float32(0)).astype("float64")
-            gsum.add_to(d["cnt"], has)
-            gsum.add_to(d["s"], mc)
-            gsum.add_to(d["ss"], mc * mc)
-            gsum.add_to(d["not_reached"], arrays["n_not_reached"] > 0)
-            if t not in self.overall:
-                continue
-            # the respondent's mean over all answered reached stems of the unit
-            n_ans = arrays["n_answered"].astype("float64")
-            total = (mc * n_ans).sum(axis=1)  # units x rows, centred
-            n_sum = n_ans.sum(axis=1)
-            ok = n_sum > 0
-            om = np.divide(total, n_sum, out=np.zeros_like(total), where=ok)
-            o = self.overall[t]
-            gsum.add_to(o["cnt"], ok)
-            gsum.add_to(o["s"], om)
-            gsum.add_to(o["ss"], om * om)
-            # Cronbach's alpha blocks: complete cases = every stem reached and answered
-            for b, (uu, ss, cols) in enumerate(plan.batches):
-                k = cols.shape[1]
-                complete = arrays["n_answered"][uu, ss] == k  # m x rows
-                x = xc[cols.T] * complete[None]  # k x m x rows
-                tot = x.sum(axis=0, dtype="float64")  # T² can exceed float32's exact range
-                a = self.alpha[t][b]
-                gsum.add_to(a["n"], complete)
-                gsum.add_to(a["sx"], x)
-                gsum.add_to(a["sxx"], (x * x).sum(axis=0))  # Σ_i x_i², all alpha needs
-                gsum.add_to(a["st"], tot)
-                gsum.add_to(a["stt"], tot * tot)
+            u, rows = len(plan.units), len(plan.units) * len(plan.stages)
+            self.overall[t] = {"cnt": whole[:, 0, unit0:unit0 + u], "s": whole[:, 1, unit0:unit0 + u],
+                               "ss": whole[:, 2, unit0:unit0 + u]}
+            part = slice(row0, row0 + rows)
+            self.alpha[t] = {"n": complete[:, part], "sx": per_item[:, k], "sxx": sxx[:, part],
+                             "st": st_[:, part], "stt": stt[:, part]}
+            unit0, row0 = unit0 + u, row0 + rows
 
     def unit_sums(self, unit_type: str) -> dict[str, np.ndarray]:
         """The per-organisation sums of one unit type (orgs x units x stages ...).
 
         For one-stem unit-stages (practices) the moments of the respondents' means are
-        the item moments, taken from the item sums instead of being summed twice.
+        the item moments, taken from the item sums.
         """
-        d = dict(self.unit[unit_type])
-        plan = self.plans[unit_type]
-        if plan.single is not None:
-            shape = (self.n_orgs, len(plan.units), len(plan.stages))
-            d["cnt"] = self.item["n"][:, plan.single].reshape(shape)
-            d["s"] = self.item["s"][:, plan.single].reshape(shape)
-            d["ss"] = self.item["ss"][:, plan.single].reshape(shape)
-            d["not_reached"] = self.item["not_reached"][:, plan.single].reshape(shape)
+        st, plan = self.structure, self.plans[unit_type]
+        g, u, s = self.n_orgs, len(plan.units), len(plan.stages)
+        shape = (g, u, s)
+        rows, units = plan.rows, plan.unit_rows
+        d = {"achieved": self._exact_of("achieved")[:, rows].reshape(shape),
+             "rated": self._exact_of("rated")[:, rows].reshape(shape),
+             "levels": self.levels[:, units]}
+        asked = self._exact_of("n_asked")
+        d["n_asked"] = (asked[:, rows].reshape(shape) if asked is not None else
+                        self.n_resp[:, None, None] * plan.n_items[None].astype("float64"))
+        if st.method == "opm3-binary":
+            d["attained"] = self._exact_of("attained")[:, rows].reshape(shape)
+        if st.method == "coverage":
+            d["frequent"] = self._exact_of("frequent")[:, units]
+        single = plan.single
+        if single is not None:
+            d["cnt"] = self.item["n"][:, single].reshape(shape)
+            d["s"] = self.item["s"][:, single].reshape(shape)
+            d["ss"] = self.item["ss"][:, single].reshape(shape)
+            d["not_reached"] = self.item["not_reached"][:, single].reshape(shape)
+        else:
+            d["cnt"] = self._exact_of("has")[:, rows].reshape(shape)
+            d["s"] = self._wide_of("mean")[:, rows].reshape(shape)
+            d["ss"] = self._wide_of("mean2")[:, rows].reshape(shape)
+            d["not_reached"] = self._exact_of("some_not_reached")[:, rows].reshape(shape)
         return d
 
     # ----------------------------------------------------------------- derived
@@ -480,35 +367,29 @@ class Accumulator:
         return np.where(n >= 2, np.maximum(var, 0.0), np.nan)
 
 
-def _add_nested(target: object, source: object) -> None:
-    """target += source, elementwise through matching dicts, lists and tuples of arrays."""
-    if isinstance(target, np.ndarray):
-        target += source
-    elif isinstance(target, dict):
-        for key, value in target.items():
-            _add_nested(value, source[key])
-    else:
-        for value, other in zip(target, source, strict=True):
-            _add_nested(value, other)
-
-
 # =========================================================================== tables
-def _organisation_verdicts(acc: Accumulator, plan, rule: GateRule, item_means_t: np.ndarray,
+def _organisation_verdicts(plan, rule: GateRule, item_means_t: np.ndarray,
                            asked_t: np.ndarray | None) -> tuple[np.ndarray, ...]:
-    """The rule on the organisation's item means: (achieved, rated, level), orgs first."""
-    achieved, rated = plan.achieved(item_means_t, rule, asked_t=asked_t)
-    if asked_t is None:
-        applicable = np.broadcast_to((plan.n_items.sum(axis=1) > 0)[:, None],
-                                     (len(plan.units), item_means_t.shape[1]))
-    else:  # a unit applies to an organisation when one of its forms asks one of its stems
-        stems = [np.concatenate(per_stage) for per_stage in plan.columns]
-        applicable = np.array([asked_t[cols].any(axis=0) for cols in stems]).reshape(
-            len(plan.units), item_means_t.shape[1])
-    level = rated_levels(achieved, rated, applicable)  # units x orgs
-    return (np.moveaxis(achieved, -1, 0), np.moveaxis(rated, -1, 0), level.T)
+    """The rule on the organisation's item means: (achieved, rated, level), orgs first.
+
+    The same ``gating.verdict`` as every respondent's, on the counts of each unit-stage's
+    item means (a stem no form of the organisation asks is not part of the set).
+    """
+    members = plan.indicator(item_means_t.shape[0]).astype("float64")
+    asked = np.ones(item_means_t.shape, dtype=bool) if asked_t is None else asked_t
+    answered = ~np.isnan(item_means_t) & asked
+    values = np.where(answered, item_means_t, 0.0)
+    n_asked = members @ asked
+    hits = members @ (answered & (values >= rule.min_code)) if rule.kind == "count" else None
+    achieved, rated = verdict(n_asked, members @ answered, members @ values, hits, rule)
+    shape = (len(plan.units), len(plan.stages), item_means_t.shape[1])
+    applicable = n_asked.reshape(shape).sum(axis=1) > 0
+    level = rated_levels(achieved.reshape(shape), rated.reshape(shape), applicable)  # units x orgs
+    return (np.moveaxis(achieved.reshape(shape), -1, 0), np.moveaxis(rated.reshape(shape), -1, 0),
+            level.T)
 
 
-def organisation_table(acc: Accumulator, org_names: np.ndarray, rule: GateRule) -> pd.DataFrame:
+def organisation_table(acc: Totals, org_names: np.ndarray, rule: GateRule) -> pd.DataFrame:
     """``Scores.organisations``: organisation x unit x stage (layout in scoring/scores.py).
 
     Organisation-level rule: the rule is applied to the organisation's item means
@@ -527,8 +408,8 @@ def organisation_table(acc: Accumulator, org_names: np.ndarray, rule: GateRule) 
     asked_t = None if asked_org.all() else np.ascontiguousarray(asked_org.T)
     org_applied = org_rated = org_asked = None
     if "practice" in plans:
-        p_ach, p_rated, p_level = _organisation_verdicts(acc, plans["practice"], rule,
-                                                         item_means_t, asked_t)
+        p_ach, p_rated, p_level = _organisation_verdicts(plans["practice"], rule, item_means_t,
+                                                         asked_t)
         org_applied = p_ach[:, :, gate]
         org_rated, org_asked = p_rated[:, :, gate], p_level != NOT_APPLICABLE
     frames = []
@@ -545,8 +426,7 @@ def organisation_table(acc: Accumulator, org_names: np.ndarray, rule: GateRule) 
             share = d["achieved"] / d["rated"]
         sd = np.where(cnt >= 2, np.sqrt(np.maximum(var, 0.0)), np.nan)
         mean = np.where(cnt >= 1, mean, np.nan)
-        of_means, rated_means, level = _organisation_verdicts(acc, plan, rule, item_means_t,
-                                                             asked_t)
+        of_means, rated_means, level = _organisation_verdicts(plan, rule, item_means_t, asked_t)
         level_means = np.broadcast_to(level[:, :, None], shape)
         median = np.broadcast_to(median_from_histogram(d["levels"][:, :, :s + 1])[:, :, None],
                                  shape)
@@ -557,8 +437,10 @@ def organisation_table(acc: Accumulator, org_names: np.ndarray, rule: GateRule) 
                 attained = 100.0 * d["attained"] / d["n_asked"]
         applied, frequent, frequent_share = nan, np.zeros(shape, dtype=bool), nan
         if "frequent" in d and org_applied is not None:
-            a_share, a_freq = classify_coverage(org_applied, plan.membership, org_rated,
-                                                org_asked, rule.min_answered)
+            m = plan.membership.astype("float64")
+            counted = (org_rated & org_asked).astype("float64")  # orgs x practices
+            a_share, a_freq = classify((org_applied & org_rated & org_asked) @ m.T, counted @ m.T,
+                                       org_asked @ m.T, rule.min_answered)
             applied = np.broadcast_to(a_share[:, :, None], shape).astype("float64")
             frequent = np.broadcast_to(a_freq[:, :, None], shape)
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -611,7 +493,7 @@ def _join_flags(*flags) -> np.ndarray:
     return out
 
 
-def reliability_table(acc: Accumulator, org_names: np.ndarray) -> pd.DataFrame:
+def reliability_table(acc: Totals, org_names: np.ndarray) -> pd.DataFrame:
     """``Scores.reliability``: rwg(j), alpha, ICC(1), ICC(2) (layout in scoring/scores.py).
 
     * rwg_j per organisation x unit x stage and x unit (stage ''): s̄² is the mean
@@ -682,20 +564,25 @@ def reliability_table(acc: Accumulator, org_names: np.ndarray) -> pd.DataFrame:
                          k=icc["k"], ms_between=icc["ms_between"], ms_within=icc["ms_within"],
                          flag=FLAG_GROUPS if icc["n_groups"] < 2 else "")
         # Cronbach's alpha per unit x stage block, per organisation and pooled
-        for b, (uu, ss, bcols) in enumerate(plan.batches):
-            a = acc.alpha[t][b]
-            k = bcols.shape[1]
-            sx, sxx = np.swapaxes(a["sx"], 1, 2), a["sxx"]  # g x m x k; g x m (Σ over items)
-            per_org = alpha_from_moments(a["n"], sx, sxx, a["st"], a["stt"])  # g x m
-            pooled = alpha_from_moments(a["n"].sum(0), sx.sum(0), sxx.sum(0),
-                                        a["st"].sum(0), a["stt"].sum(0))  # m
-            for m, (ui, si) in enumerate(zip(uu.tolist(), ss.tolist())):
-                for scope, orgs, val, nn in (
-                        ("organisation", org_names, per_org[:, m], a["n"][:, m]),
-                        ("all", "", pooled[m:m + 1], a["n"][:, m].sum(keepdims=True))):
+        a = acc.alpha[t]
+        for ui, unit in enumerate(plan.units):
+            for si, stage in enumerate(plan.stages):
+                cols = plan.columns[ui][si]
+                k = len(cols)
+                if not k:
+                    continue
+                b = ui * n_stages + si
+                n, sx = a["n"][:, b], a["sx"][:, cols]  # orgs; orgs x k
+                sxx, st_, stt = a["sxx"][:, b], a["st"][:, b], a["stt"][:, b]
+                per_org = alpha_from_moments(n, sx, sxx, st_, stt)
+                pooled = alpha_from_moments(n.sum(keepdims=True), sx.sum(0, keepdims=True),
+                                            sxx.sum(keepdims=True), st_.sum(keepdims=True),
+                                            stt.sum(keepdims=True))
+                for scope, orgs, val, nn in (("organisation", org_names, per_org, n),
+                                             ("all", "", pooled, n.sum(keepdims=True))):
                     nn = nn.astype(np.int64)
-                    emit("alpha", t, ui, si, scope=scope, organisation=orgs, unit=plan.units[ui],
-                         stage=plan.stages[si], value=val, n=nn, n_items=float(k),
+                    emit("alpha", t, ui, si, scope=scope, organisation=orgs, unit=unit,
+                         stage=stage, value=val, n=nn, n_items=float(k),
                          flag=_join_flags(np.where(nn < N_SMALL_ALPHA, FLAG_N, ""),
                                           FLAG_ITEMS if k < 2 else ""))
     if not columns["value"]:

@@ -28,15 +28,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import BinaryIO, Iterable, Sequence
+from typing import TYPE_CHECKING, BinaryIO, Iterable, Sequence
 
 import numpy as np
-import pandas as pd
 
 from instrument.tables import FORMULA_START, neutralise
 
 from .levels import NOT_APPLICABLE, NOT_RATED, STAGE_STATUS
 from .scores import RESPONDENT_COLUMNS, Scores, UnitScores, unit_lists, wide_columns
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DETAIL_LEVELS = {"area": ("area", "group"), "practice": ("area", "group", "practice")}
 BOM = "\ufeff".encode()
@@ -130,7 +132,7 @@ def _prefix_table(ids: np.ndarray, organisations: np.ndarray) -> np.ndarray:
     width = max(id_bytes.dtype.itemsize, 1)
     id_matrix = np.frombuffer(id_bytes.astype(f"S{width}").tobytes(), dtype=np.uint8)
     id_matrix = id_matrix.reshape(n, width)
-    codes, uniques = pd.factorize(pd.Series(organisations, dtype=object), use_na_sentinel=True)
+    codes, uniques = _factorize(organisations)
     orgs = _Table([f",{csv_cell(str(u))}," for u in uniques] + [",,"])
     return np.concatenate([id_matrix, orgs.take(np.where(codes < 0, len(uniques), codes))],
                           axis=1)
@@ -249,7 +251,7 @@ def write_respondents_wide(scores: Scores, out: BinaryIO, detail: str = "area",
     if not n:
         return 0
     prefix = _prefix_table(responses.respondent_id, responses.organisation)
-    wave_codes, waves = pd.factorize(pd.Series(responses.wave, dtype=object), use_na_sentinel=True)
+    wave_codes, waves = _factorize(responses.wave)
     wave = _Table([csv_cell(str(w)) for w in waves] + [""])
     wave_codes = np.where(wave_codes < 0, len(waves), wave_codes)
     answers = [_cells(responses.answers(q)) for q in scores.instrument.background_ids]
@@ -275,9 +277,17 @@ def write_respondents_wide(scores: Scores, out: BinaryIO, detail: str = "area",
     return n
 
 
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a column of text, -1 for a blank; pandas is imported when
+    a table is written, not when the command starts (``python -m scoring --help``)."""
+    import pandas as pd
+
+    return pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+
+
 def _cells(values: np.ndarray) -> tuple[_Table, np.ndarray]:
     """A background column as (table of ',cell' texts, row codes): few distinct answers."""
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    codes, uniques = _factorize(values)
     texts = [f",{_answer_text(u)}" for u in uniques] + [","]
     return _Table(texts), np.where(codes < 0, len(uniques), codes).astype(np.intp)
 
@@ -321,6 +331,8 @@ def frame_csv(frame: pd.DataFrame) -> bytes:
 
 
 def _column_cells(series: pd.Series) -> Iterable[str]:
+    import pandas as pd
+
     values = series.to_numpy()
     if series.dtype == bool:
         return ["1" if v else "0" for v in values]

@@ -559,11 +559,12 @@ def _scorer_reads_the_background(inst, data: bytes, given: dict[str, str]) -> No
         path = Path(tmp) / "answers.csv"
         path.write_bytes(data)
         responses = read_responses([path], inst).responses
-        wide = compute(responses).respondents_wide()
+        scores = compute(responses)
+        wide = scores.respondents_wide()
         for q in inst.background:
             value = wide[q.id].iloc[0]
             assert (str(value) if q.kind == "text" else f"{value:g}") == given[q.id], q.id
-        (Path(tmp) / "r.sav").write_bytes(sav_bytes(responses, inst.language))
+        (Path(tmp) / "r.sav").write_bytes(sav_bytes(scores, inst.language))
         df, meta = pyreadstat.read_sav(str(Path(tmp) / "r.sav"))
     for q in inst.background:
         assert meta.column_names_to_labels[q.id] == q.label

@@ -253,7 +253,7 @@ def test_coverage_organisation_level(instrument):
 # --------------------------------------------------------------------------- mechanics
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_blocks_of_rows_give_the_same_results(instrument, monkeypatch, threads):
-    """Blocks scored in any number of threads, each summing into its own Accumulator."""
+    """Blocks scored in any number of threads, each summing into its own GroupSums."""
     rng = np.random.default_rng(7)
     resp = make_responses(instrument, [{}] * 9, organisations=list("XYZXYZXXY"))
     values = rng.choice([np.nan, 1, 2, 3, 4, 5, 9], size=resp.values.shape)
@@ -298,12 +298,15 @@ def test_no_respondents(instrument):
     assert len(respondents_long(scores)) == 0
 
 
-def test_single_stem_lookup_matches_gating_even_off_the_scale(instrument):
-    values = np.array([np.nan, 1, 2, 3, 3.4999999999, 3.5, 3.7, 4, 5, -2.0])
-    rule = instrument.rule
-    expected = gating.achieved(values.reshape(-1, 1), rule)
-    got = methods._single_stem_achieved(values, rule, (1.0, 2.0, 3.0, 4.0, 5.0))
-    assert got.tolist() == expected.tolist()
+def test_one_stem_verdicts_match_gating_even_off_the_scale(instrument):
+    """A practice-stage has one stem: the kernel takes it without a product, and its verdict
+    is gating's, also for values no scale has (a Responses built by hand)."""
+    values = [np.nan, 1, 2, 3, 3.4999999999, 3.5, 3.7, 4, 5, -2.0]
+    scores = compute(make_responses(instrument, [{"QUA01_S": v} for v in values]))
+    us, k = unit(scores, "practice", "QUA01")
+    expected = gating.achieved(np.array(values).reshape(-1, 1), instrument.rule)
+    assert us.achieved[:, k, 0].tolist() == expected.tolist()
+    assert us.rated[:, k, 0].tolist() == [not np.isnan(v) for v in values]
 
 
 def test_reached_answers_drop_gated_out_values(instrument):

@@ -173,15 +173,31 @@ def test_median_from_histogram():
     assert np.isnan(stats.median_from_histogram(np.zeros(5)))
 
 
-def test_group_sums_bincount_path_equals_matrix_path(monkeypatch):
+def test_group_sums_are_the_sums_of_each_group_whatever_the_blocks():
+    """One-hot products over the groups present in each block; groups appear as blocks come."""
+    from types import SimpleNamespace
+
     rng = np.random.default_rng(3)
     codes = rng.integers(0, 7, 50)
-    x = rng.random((3, 4, 50))
-    direct = stats.GroupSummer(codes, 7)(x)
-    monkeypatch.setattr(stats, "ONE_HOT_MAX_GROUPS", 0)
-    np.testing.assert_allclose(stats.GroupSummer(codes, 7)(x), direct)
-    expected = np.stack([x[..., codes == g].sum(axis=-1) for g in range(7)])
-    np.testing.assert_allclose(direct, expected)
+    exact, wide = rng.integers(0, 5, (6, 50)).astype(np.float32), rng.random((3, 50))
+    levels = rng.integers(0, 4, (2, 50))  # 2 units, histogram bins 0..3
+    structure = SimpleNamespace(exact=SimpleNamespace(size=6), wide=SimpleNamespace(size=3),
+                                n_units=2, level_bins=4)
+    whole, parts = stats.GroupSums(structure), stats.GroupSums(structure)
+    whole.add(codes, 7, exact, wide, levels)
+    for a, b in ((0, 5), (5, 6), (6, 50)):  # the first blocks hold only some of the groups
+        other = stats.GroupSums(structure)
+        other.add(codes[a:b], int(codes[:b].max()) + 1, exact[:, a:b], wide[:, a:b],
+                  levels[:, a:b])
+        parts.merge(other)
+    for sums in (whole, parts):
+        for g in range(7):
+            np.testing.assert_array_equal(sums.exact[g], exact[:, codes == g].sum(axis=1))
+            np.testing.assert_allclose(sums.wide[g], wide[:, codes == g].sum(axis=1))
+            for u in range(2):
+                assert sums.levels[g, u].tolist() == np.bincount(
+                    levels[u, codes == g], minlength=4).tolist()
+        assert sums.n_resp.tolist() == np.bincount(codes, minlength=7).tolist()
 
 
 # --------------------------------------------------------------------------- the tables
