@@ -14,18 +14,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from .model import ID_COLUMNS, BackgroundItem, Instrument
+from .contract import ID_COLUMNS, header, neutralise
+from .model import BackgroundItem, Instrument
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: str) -> str:
-    """Keep a spreadsheet from running text as a formula (CSV/XLSX injection).
-
-    Only text cells are touched; numeric answers are written as numbers and never
-    pass through here, so a negative code stays a number.
-    """
-    return "'" + text if text.startswith(FORMULA_START) else text
+# header and neutralise come from the contract (instrument.contract), the scorer's too
 
 
 def plain_number(value: float) -> str:
@@ -35,11 +27,6 @@ def plain_number(value: float) -> str:
     if "e" in text or "E" in text:
         text = format(Decimal(text), "f")
     return text[:-2] if text.endswith(".0") else text
-
-
-def header(instrument: Instrument) -> list[str]:
-    """The response CSV's columns: the contract between every form and the scorer."""
-    return list(instrument.columns)
 
 
 def manifest_json(instrument: Instrument) -> bytes:

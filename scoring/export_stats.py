@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from instrument.contract import id_label
 from instrument.model import Instrument
 
 from .methods import reached_answers
@@ -33,12 +34,6 @@ SAV_VALUE_LABEL_BYTES = 120
 DTA_VARIABLE_LABEL_CHARS = 80  # readstat refuses longer labels
 DTA_VALUE_LABEL_CHARS = 32000
 ELLIPSIS = "…"
-
-ID_LABELS = {
-    "zh-TW": {"respondent_id": "填答者編號", "organisation": "組織", "wave": "波次"},
-    "en": {"respondent_id": "Respondent ID", "organisation": "Organisation", "wave": "Wave"},
-}
-
 
 def truncate(text: str, *, chars: int | None = None, utf8_bytes: int | None = None) -> str:
     """Shorten ``text`` to a format's limit, ending in '…' when cut; never splits a character."""
@@ -79,7 +74,7 @@ def _background_column(values: np.ndarray, kind: str) -> np.ndarray:
 
 
 def _variable_labels(instrument: Instrument, language: str, **limit: int) -> dict[str, str]:
-    labels = dict(ID_LABELS.get(language, ID_LABELS["en"]))
+    labels = {c: id_label(c, language) for c in ("respondent_id", "organisation", "wave")}
     labels.update({q.id: q.label for q in instrument.background})
     labels.update({item.id: item.text for item in instrument.items})
     return {k: truncate(v, **limit) for k, v in labels.items()}

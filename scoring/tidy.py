@@ -33,7 +33,7 @@ from typing import BinaryIO, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from instrument.tables import FORMULA_START, neutralise
+from instrument.contract import FORMULA_START, neutralise
 
 from .levels import NOT_APPLICABLE, NOT_RATED, STAGE_STATUS
 from .scores import RESPONDENT_COLUMNS, Scores, UnitScores, unit_lists, wide_columns
