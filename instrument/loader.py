@@ -453,7 +453,7 @@ def _bank_from(d: dict, sources: dict) -> Bank:
                                   q.get("maximum"), bool(q.get("integer", True)),
                                   int(q.get("max_length", 200)))
                          for q in d.get("background", [])),
-        seconds_per_stem=int(defaults.get("seconds_per_stem", 12)),
+        seconds_per_stem=int(defaults.get("seconds_per_stem", 15)),
         sources=sources,
     )
 

@@ -148,7 +148,7 @@ class Bank:
     # how a stem's {eg} slot shows an example, per language: {text} is the example
     example_format: Text = field(default_factory=dict)
     background: tuple[Question, ...] = ()
-    seconds_per_stem: int = 12  # for the expected duration the forms state
+    seconds_per_stem: int = 15  # for the expected duration the forms state
     sources: Mapping[tuple, Source] = field(default_factory=dict, compare=False, repr=False)
 
     def scale(self, scale_id: str) -> Scale:

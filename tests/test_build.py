@@ -161,7 +161,7 @@ def test_codebook_rows(built, instruments):
     assert first["area_name"] == "專案整合管理" and first["group_name"] == "起始過程組"
     assert first["practice_name"] == "發展專案章程" and first["stage_name"] == "標準化"
     assert first["values"].startswith("1=完全不符合; 2=不太符合")
-    assert first["values"].endswith("8=本機關無此作法 (missing: not applicable); "
+    assert first["values"].endswith("8=錄案不涉及此類工作 (missing: not applicable); "
                                     "9=不清楚 (missing: don't know)")
     assert first["missing_values"] == "8=not_applicable; 9=dont_know"
 
@@ -171,7 +171,8 @@ def test_codebook_leaves_out_what_is_not_asked(built, instruments):
     assert [r["variable"] for r in rows if r["kind"] == "item"] == \
         list(instruments[("smartcity", "en")].item_ids)
     assert not [r for r in rows if r["practice"] in ("COS03", "COS04") or r["area"] == "PRO"]
-    assert rows[0]["values"] == "1=Smart governance team; 2=Programme monitoring team; 3=Other team"
+    assert "BG_UNIT" not in [r["variable"] for r in rows]  # not asked at the office: its teams are small
+    assert rows[0]["values"] == "1=Researcher or other staff; 2=(Deputy) manager or head of team"
 
 
 def test_data_entry_templates(built, instruments):
@@ -222,10 +223,10 @@ def test_data_entry_workbook_checks_every_column(built, instruments):
     assert checks["BG_CASES"][:4] == ("whole", "between", "0", "999")
     for item in inst.item_ids:
         assert checks[item][:3] == ("list", None, '"1,2,3,4,5,8,9"')
-    assert checks["INT01_S"][4] == ("Enter one of 1,2,3,4,5,8,9 (1–5, 8 = 本機關無此作法, "
+    assert checks["INT01_S"][4] == ("Enter one of 1,2,3,4,5,8,9 (1–5, 8 = 錄案不涉及此類工作, "
                                     "9 = 不清楚), or leave blank.")
     smartcity = _validations(built / "smartcity-en" / "data-entry.xlsx")
-    assert checks["BG_UNIT"] != smartcity["BG_UNIT"][:3] and smartcity["BG_UNIT"][2] == '"1,2,3"'
+    assert "BG_UNIT" not in smartcity and smartcity["BG_POSITION"][2] == '"1,2"'
     assert "PRO01_S" not in smartcity and "COS03_S" not in smartcity
 
 
@@ -290,7 +291,7 @@ def test_spss_syntax(built, instruments):
     assert "VALUE LABELS BG_UNIT\n  1 '局處（含所屬工程處、管理處）'\n  2 '區公所'" in sps
     assert "VALUE LABELS BG_YEARS" not in sps  # numbers have no value labels
     assert "VALUE LABELS INT01_S TO STK04_I\n  1 '完全不符合'" in sps
-    assert "\n  8 '本機關無此作法'\n  9 '不清楚'." in sps
+    assert "\n  8 '錄案不涉及此類工作'\n  9 '不清楚'." in sps
     assert "MISSING VALUES INT01_S TO STK04_I (8, 9)." in sps
     header = set((built / "pb-zh-TW" / "data-entry.csv").read_bytes().decode("utf-8-sig")
                  .strip().split(","))
@@ -346,11 +347,11 @@ def test_spss_syntax_runs_in_pspp(built, instruments, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr + out
     assert "error" not in out.lower() and "warning" not in out.lower(), out
     assert "您服務的單位類型" in out and "區公所" in out
-    assert "INT01_S 本機關依同一套成文" in out and "本機關無此作法" in out
+    assert "INT01_S 本機關依同一套成文" in out and "錄案不涉及此類工" in out  # PSPP wraps the last character
     for item in ("INT01_S", "STK04_I"):  # the table of missing values
         assert re.search(rf"^\|{item} *\|8; 9 *\|$", out, flags=re.M), out
     assert re.search(r"^\|BG_UNIT *\| *\|$", out, flags=re.M), out
-    assert "8[a]|本機關無此作法" in out  # a: user-missing value
+    assert "8[a]|錄案不涉及此類工" in out  # a: user-missing value
 
 
 def test_formula_injection_is_neutralised():

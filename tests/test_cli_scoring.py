@@ -104,12 +104,12 @@ def test_check_lists_every_mistake_of_the_demo_file(manifest, monkeypatch):
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == """\
-Error: 6 errors and 4 warnings found; nothing was written.
-scoring/demo/mistakes.csv:4: column 'SCH02_S': value '7' is not a code of scale fit5 (1–5, 8 = 本組織無此作法, 9 = 不清楚) [CSV_011]
+Error: 6 errors and 3 warnings found; nothing was written.
+scoring/demo/mistakes.csv:4: column 'SCH02_S': value '7' is not a code of scale fit5 (1–5, 8 = 專案不涉及此類工作, 9 = 不清楚) [CSV_011]
     fix: type one of 1, 2, 3, 4, 5, 8 or 9, or leave the cell blank when there is no answer
 scoring/demo/mistakes.csv:4:7: column 'BG_YEARS': '七' is not an answer to '您擔任目前職務的年資（年）', which takes a whole number from 0 to 50 [CSV_041]
     fix: type a whole number from 0 to 50, or leave the cell blank (codebook.csv lists the background questions)
-scoring/demo/mistakes.csv:5: column 'COM01_S': value 'v' is not a code of scale fit5 (1–5, 8 = 本組織無此作法, 9 = 不清楚) [CSV_011]
+scoring/demo/mistakes.csv:5: column 'COM01_S': value 'v' is not a code of scale fit5 (1–5, 8 = 專案不涉及此類工作, 9 = 不清楚) [CSV_011]
     fix: type one of 1, 2, 3, 4, 5, 8 or 9, or leave the cell blank when there is no answer
 scoring/demo/mistakes.csv:8: respondent 'PB-CIVIL-23' also appears at scoring/demo/mistakes.csv:4 with different answers (SCH02_S: 4 here, blank there; STK01_S: 2 here, 4 there) [CSV_014]
     fix: keep the right one of the two rows, or give them different respondent_ids; if they are two waves of one respondent, fill the wave column (e.g. 1 and 2)
@@ -117,12 +117,10 @@ scoring/demo/mistakes.csv:8:7: column 'BG_YEARS': '七' is not an answer to '您
     fix: type a whole number from 0 to 50, or leave the cell blank (codebook.csv lists the background questions)
 scoring/demo/mistakes.csv:10: respondent_id is blank in a row with answers [CSV_013]
     fix: give every answered row a unique respondent_id (e.g. the number on the paper form)
-scoring/demo/mistakes.csv:4: respondent 'PB-CIVIL-23': area SCH is closed by the gate (mean of the S stems 3.20 < 3.5), but 17 stem(s) beyond stage S were answered (SCH01_M, SCH01_C, SCH01_I, …); the scorer ignores them [CSV_016]
-    fix: nothing to do if the form was filled in full on purpose: the gate rule decides (rule 'mean': 該組題目至少半數有作答（「不清楚」與「無此作法」不算），且作答題目的平均分數達門檻值。); otherwise check this respondent's S answers for SCH
 scoring/demo/mistakes.csv:6: empty row 6; skipped [CSV_017]
     fix: delete the empty rows, or leave them: they are skipped
 scoring/demo/mistakes.csv:7: respondent 'PB-CIVIL-25': area RSK is closed by the gate (mean of the S stems 2.00 < 3.5), but 21 stem(s) beyond stage S were answered (RSK01_M, RSK01_C, RSK01_I, …); the scorer ignores them [CSV_016]
-    fix: nothing to do if the form was filled in full on purpose: the gate rule decides (rule 'mean': 該組題目至少半數有作答（「不清楚」與「無此作法」不算），且作答題目的平均分數達門檻值。); otherwise check this respondent's S answers for RSK
+    fix: nothing to do if the form was filled in full on purpose: the gate rule decides (rule 'mean': 該組題目至少半數有作答（「不清楚」與「不涉及此類工作」不算），且作答題目的平均分數達門檻值。); otherwise check this respondent's S answers for RSK
 scoring/demo/mistakes.csv:9: respondent 'PB-CIVIL-26': straight-lining: all 196 answered stems have the same answer (4) [CSV_018]
     fix: check the form; a respondent who ticks one column throughout may not have read the questions (consider excluding them)
 """
@@ -240,7 +238,7 @@ def test_a_failed_run_leaves_out_exactly_as_it_was(manifest, tmp_path):
     before = snapshot(tmp_path)
     result = run("score", MISTAKES, "--manifest", manifest, "--out", out, "--format", "csv")
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: 6 errors and 4 warnings found; nothing was written.\n")
+    assert result.stderr.startswith("Error: 6 errors and 3 warnings found; nothing was written.\n")
     assert snapshot(tmp_path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]  # no staging folder left
 
@@ -296,7 +294,7 @@ def test_a_second_run_replaces_the_first(manifest, sc_manifest, tmp_path):
     (["check"], "Missing argument 'FILES...'."),
     (["check", "nowhere.csv"], "Invalid value for 'FILES...': File 'nowhere.csv' does not exist."),
     (["score", PB, "--threshold", "7"], "Invalid value for '--threshold': --threshold 7 is outside "
-                                        "scale fit5 (1–5, 8 = 本組織無此作法, 9 = 不清楚); give a "
+                                        "scale fit5 (1–5, 8 = 專案不涉及此類工作, 9 = 不清楚); give a "
                                         "value from 1 to 5, e.g. --threshold 3.5"),
     (["score", PB, "--by", "BG_YEAR"], "Invalid value for '--by': 'BG_YEAR' is not a "
                                        "single-choice background question of this questionnaire"),

@@ -341,11 +341,11 @@ def test_not_scored_columns_stand_apart_under_their_own_label(pdfs, instruments,
 
 def test_cover_lists_the_not_scored_codes_apart(pdfs):
     cover = spaced(pages_text(pdfs[("pb", "en")]["questionnaire.pdf"])[0])
-    assert ("1 = Not at all true 2 = Slightly true 3 = Partly true 4 = Mostly true "
+    assert ("1 = Not at all true 2 = Mostly not true 3 = Partly true 4 = Mostly true "
             "5 = Completely true These codes are not scored and do not count as answers: "
-            "8 = No such practice here 9 = Don't know") in cover
+            "8 = Our PB cases involve no such work 9 = Don't know") in cover
     zh = flat(pages_text(pdfs[("pb", "zh-TW")]["questionnaire.pdf"])[0])
-    assert "5＝完全符合下列代碼不列入計分，也不算作答題數：8＝本機關無此作法9＝不清楚" in zh
+    assert "5＝完全符合下列代碼不列入計分，也不算作答題數：8＝錄案不涉及此類工作9＝不清楚" in zh
 
 
 def test_letter_paper(instruments):
@@ -640,8 +640,8 @@ def test_background_block_opens_full_and_wave1_forms_but_not_wave2(pdfs, instrum
                                                                     lang):
     inst = instruments[(profile, lang)]
     lay = pdf.layout(inst, RenderSettings())
-    assert [q.id for q in inst.background] == ["BG_UNIT", "BG_POSITION", "BG_YEARS", "BG_CASES",
-                                               "BG_CASETYPE", "BG_TRAINING"]
+    assert [q.id for q in inst.background] == (["BG_UNIT"] if profile != "smartcity" else []) + [
+        "BG_POSITION", "BG_YEARS", "BG_CASES", "BG_CASETYPE", "BG_TRAINING"]
     for name in ("questionnaire.pdf", "wave1.pdf"):
         text = spaced(" ".join(pages_text(pdfs[(profile, lang)][name])))
         first_item = text.index(inst.items[0].id)
@@ -690,14 +690,15 @@ def test_cover_states_the_expected_duration(pdfs, instruments, lang):
     inst = instruments[("pb", lang)]
     ui = paper_words(lang)
     low, high = inst.minutes()
-    assert (low, high) == (11, 41)  # (49 + 6) x 12 s and (196 + 6) x 12 s, rounded up
+    assert inst.seconds_per_stem == 15
+    assert (low, high) == (14, 51)  # (49 + 6) x 15 s and (196 + 6) x 15 s, rounded up
     full = flat(pages_text(pdfs[("pb", lang)]["questionnaire.pdf"])[0])
     assert flat(ui["minutes_range"].format(low=low, high=high)) in full
     wave1 = flat(pages_text(pdfs[("pb", lang)]["wave1.pdf"])[0])
     assert flat(ui["minutes"].format(n=low)) in wave1 and flat(f"{low}–{high}") not in wave1
     p = synthetic(inst)[2]  # SCO and RSK: 6 + 7 practices, 3 stages each
     wave2 = flat(pages_text(pdf.render_wave2(inst, p))[0])
-    assert flat(ui["minutes"].format(n=-(-p.n_items * 12 // 60))) in wave2 and p.n_items == 39
+    assert flat(ui["minutes"].format(n=-(-p.n_items * 15 // 60))) in wave2 and p.n_items == 39
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -734,3 +735,27 @@ def test_glyph_check_covers_spaces_the_font_lacks(instruments):
         with pytest.raises(InstrumentError) as err:
             lay.pen.check(f"1{odd}局處", "choices")
         assert err.value.codes == ["PDF_002"]
+
+
+@pytest.mark.parametrize("profile", ["pb", "smartcity"])
+@pytest.mark.parametrize("kind", ["questionnaire.pdf", "wave1.pdf"])
+def test_short_form_prints_no_practice_heading_without_statements(profile, kind):
+    """The short form asks M, C and I once per area: its practices have an S stem only,
+    and its area-level entry no S stem. A heading is printed only where a statement
+    follows it (the 2.0.0 review found 59 empty headings in each PB form)."""
+    from instrument.loader import load_bank
+
+    bank = load_bank("pmbok6_short")
+    for lang in LANGS:
+        inst = compile_instrument(bank, load_profile(profile, bank), lang)
+        data = pdf.render(inst, RenderSettings())[kind]
+        text = flat(" ".join(pages_text(data)))
+        grid = text[:text.index(flat(pdf.wording.UI[lang]["glossary"]))]  # before the glossary
+        heads = sorted((m.start(), p) for p in inst.practices if p.applicable
+                       for m in re.finditer(re.escape(flat(f"{p.code} {p.name}")), grid))
+        assert heads
+        empty = []
+        for (start, p), (end, _) in zip(heads, heads[1:] + [(len(grid), None)]):
+            if not any(i.id in grid[start:end] for i in inst.items if i.practice == p.id):
+                empty.append(p.code)
+        assert not empty, (lang, empty)

@@ -94,7 +94,7 @@ def test_scale_list_has_every_code_with_labels_per_language(workbook, pb_pair):
     assert (scale[0]["label::Chinese (zh)"], scale[0]["label::English (en)"]) == \
         ("完全不符合", "Not at all true")
     assert (scale[5]["label::Chinese (zh)"], scale[5]["label::English (en)"]) == \
-        ("本機關無此作法", "No such practice here")
+        ("錄案不涉及此類工作", "Our PB cases involve no such work")
     assert (scale[6]["label::Chinese (zh)"], scale[6]["label::English (en)"]) == \
         ("不清楚", "Don't know")
     yesno = [r["name"] for r in rows(compiled("pb", scale="yesno")[1], "choices")

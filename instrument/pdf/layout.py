@@ -81,10 +81,14 @@ class Layout:
             parts.append((k.later, False))
         blocks = heads.area_heading(area_id) + heads.left_out_note(area_id)
         for stages, route in parts:
+            # only practices with a stem at these stages: in a short form the practices
+            # have S stems only and the area-level entry none, so a heading could stand empty
+            shown = [pid for pid in practices
+                     if any(i.practice == pid and i.stage in stages for i in self.inst.items)]
             blocks.append(heads.stage_heading(area_id, stages))
             blocks.append(grid.scale_header(area_id))
-            for n, pid in enumerate(practices):
-                blocks.append(grid.practice(pid, stages, keep=route and n == len(practices) - 1))
+            for n, pid in enumerate(shown):
+                blocks.append(grid.practice(pid, stages, keep=route and n == len(shown) - 1))
             if route:  # kept with the last practice: the rule closes the block it counts
                 blocks.append(self.notes.routing(area_id, last))
         self._sections[key] = blocks
