@@ -238,7 +238,8 @@ class ReportView:
     overrides: tuple[str, ...]
     notes: tuple[str, ...]
     stages: tuple[tuple[str, str, str], ...]  # id, name, definition
-    level_legend: tuple[str, ...]
+    level_legend: tuple[str, ...]  # '0 = S not achieved', ..., then the status note
+    level_meanings: tuple[str, ...]  # the same without the number (the PDF prints it apart)
     organisations: tuple[str, ...]
     overview: Table
     profiles: tuple[Bars, ...]
@@ -543,13 +544,15 @@ def build_view(scores: Scores, language: str) -> ReportView:
         Fact(t.gettext("Organisations"), str(len(orgs))),
         Fact(t.gettext("Scale"), f"{inst.scale.name}: {inst.scale.describe()}"),
     ) + ((Fact(t.gettext("Grouped by"), scores.by_label),) if scores.by else ())
-    level_0 = t.gettext("0 = {stage} not achieved")
-    level_k = t.gettext("{k} = {stages} achieved")
-    levels = (level_0.format(stage=stage_names[0]),) + tuple(
-        level_k.format(k=i, stages=sep.join(stage_names[:i])) for i in range(1, k + 1)) \
+    meanings = (t.gettext("{stage} not achieved").format(stage=stage_names[0]),) + tuple(
+        t.gettext("{stages} achieved").format(stages=sep.join(stage_names[:i]))
+        for i in range(1, k + 1)) \
         + (t.gettext("“not rated”: too few of the stage's stems have a substantive answer "
                      "(don't know and no-such-practice answers excluded) to judge it; “n/a”: "
                      "the organisation's form does not ask this unit. Neither is level 0."),)
+    line = t.pgettext("a maturity level and what it means", "{k} = {meaning}")
+    levels = tuple(line.format(k=i, meaning=m) for i, m in enumerate(meanings[:-1])) \
+        + meanings[-1:]
 
     title = t.gettext("Overview: maturity level by knowledge area")
     note = t.gettext("Each cell is the organisation's maturity level in the area (0–{k}), from "
@@ -590,6 +593,7 @@ def build_view(scores: Scores, language: str) -> ReportView:
         notes=tuple(n for n in scores.notes if not n.startswith(("method:", "achievement rule:"))),
         stages=tuple((s.id, s.name, s.definition) for s in inst.stages),
         level_legend=levels,
+        level_meanings=meanings,
         organisations=orgs,
         overview=overview,
         profiles=profiles,

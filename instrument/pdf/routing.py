@@ -104,16 +104,19 @@ class Notes:
                              "{labels}, go on to this area's {stages} statements. Otherwise "
                              "{skip}.")
             if r.minimum_binds:
+                # Translators: {n} (the number of statements above) is passed too.
                 rule = t.gettext("Count the statements above that you marked "
                                  "{valid}{not_counted}. Fewer than {min}: {skip}.\n{min} or "
                                  "more: if at least {need} are marked {labels}, go on to this "
                                  "area's {stages} statements; otherwise {skip}.")
             return self.boxed(rule.format(**words), area_id, kind="routing")
+        # Translators: {n} (the number of statements above) is passed too.
         rule = t.gettext("Count the statements above that you marked {valid}{not_counted} and "
                          "add up the codes you marked for them. If the total is at least the "
                          "number below for that count (an average of {threshold} or more), go "
                          "on to this area's {stages} statements; otherwise {skip}.")
         if r.minimum_binds:
+            # Translators: {n} (the number of statements above) is passed too.
             rule = t.gettext("Count the statements above that you marked {valid}{not_counted}. "
                              "Fewer than {min}: {skip}.\n{min} or more: add up the codes you "
                              "marked for them. If the total is at least the number below for "
