@@ -750,7 +750,7 @@ def test_short_form_prints_no_practice_heading_without_statements(profile, kind)
         inst = compile_instrument(bank, load_profile(profile, bank), lang)
         data = pdf.render(inst, RenderSettings())[kind]
         text = flat(" ".join(pages_text(data)))
-        grid = text[:text.index(flat(pdf.wording.UI[lang]["glossary"]))]  # before the glossary
+        grid = text[:text.index(flat(paper_words(lang)["glossary"]))]  # before the glossary
         heads = sorted((m.start(), p) for p in inst.practices if p.applicable
                        for m in re.finditer(re.escape(flat(f"{p.code} {p.name}")), grid))
         assert heads
