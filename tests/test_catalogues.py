@@ -35,7 +35,8 @@ from instrument.compile import compile_instrument
 from instrument.loader import BANKS_DIR, PROFILES_DIR, parse_bank, parse_profile
 
 POT = i18n.LOCALE_DIR / "messages.pot"
-SHIPPED = ("zh_TW", "en")
+# every catalogue in the package: a language added by docs/translating.md is checked too
+SHIPPED = tuple(sorted(p.parent.parent.name for p in i18n.LOCALE_DIR.glob("*/LC_MESSAGES/*.po")))
 PSEUDO = "en-XA"
 
 
@@ -49,6 +50,10 @@ def msgids(cat) -> set[tuple[str | None, object]]:
 
 
 # --------------------------------------------------------------------------- completeness
+def test_the_package_ships_the_two_catalogues():
+    assert SHIPPED == ("en", "zh_TW")
+
+
 @pytest.mark.parametrize("locale", SHIPPED)
 def test_every_message_has_a_translation_in_every_catalogue(locale):
     pot = catalogue(POT)
@@ -273,3 +278,58 @@ def test_the_page_script_s_messages_come_from_the_pseudo_catalogue(pseudo):
     messages = {k: v for k, v in config["messages"].items() if k != "sentence_sep"}
     assert messages and all(v.startswith("[") and v.endswith("]") for v in messages.values()), \
         messages
+
+
+# --------------------------------------------------------------------------- tags and fallback
+def test_a_tag_finds_its_catalogue_by_region_then_language():
+    assert i18n.candidates("zh-TW") == ("zh_TW", "zh")
+    assert i18n.candidates("zh-Hant-TW") == ("zh_Hant_TW", "zh_TW", "zh")
+    assert i18n.catalogue_path("zh-Hant-TW").parent.parent.name == "zh_TW"
+    assert i18n.text("zh-Hant-TW").gettext("Print") == "列印"
+    assert i18n.catalogue_path("zh-HK") is None  # no zh_HK, no zh: English, with LANG_001
+    assert i18n.text("zh-HK").gettext("Print") == "Print"
+    warning = i18n.fallback_problem("zh-HK")
+    assert warning.code == "LANG_001" and warning.severity == "warning"
+    assert "'zh-HK' (looked for zh_HK, zh)" in str(warning)
+    assert "instrument/locale/zh_HK/LC_MESSAGES/messages.po" in str(warning)
+    assert i18n.fallback_problem("zh-TW") is None and i18n.fallback_problem("en") is None
+
+
+def test_a_catalogue_in_opm_locale_path_comes_first(tmp_path, monkeypatch):
+    """A language's catalogue outside the package (OPM_LOCALE_PATH) serves its tag and every
+    tag of the language ('zh' serves zh-HK), ahead of the package's own."""
+    po = pseudo_catalogue(tmp_path)
+    po.parent.parent.rename(tmp_path / "zh")
+    monkeypatch.setenv(i18n.PATH_VARIABLE, str(tmp_path))
+    assert i18n.text("zh-HK").gettext("Print") == "[Print]"
+    assert i18n.fallback_problem("zh-HK") is None
+    assert i18n.text("zh-TW").gettext("Print") == "列印"  # zh_TW is found before zh
+
+
+def test_build_warns_once_when_a_language_has_no_interface_catalogue(tmp_path):
+    """A bank in zh-HK builds (exit 0), with the interface in English and LANG_001 on stderr."""
+    from click.testing import CliRunner
+    from build import cli
+
+    def hk(data):
+        if isinstance(data, dict):
+            out = {k: hk(v) for k, v in data.items()}
+            if "zh-TW" in data:
+                out["zh-HK"] = out["zh-TW"]
+            if isinstance(data.get("languages"), list):
+                out["languages"] = [*data["languages"], "zh-HK"]
+            return out
+        return [hk(v) for v in data] if isinstance(data, list) else data
+
+    for folder, name in ((BANKS_DIR, "pmbok6"), (PROFILES_DIR, "pb")):
+        raw = yaml.safe_load((folder / f"{name}.yaml").read_text(encoding="utf-8"))
+        (tmp_path / f"{name}-hk.yaml").write_text(yaml.safe_dump(hk(raw), allow_unicode=True),
+                                                  encoding="utf-8")
+    result = CliRunner().invoke(cli, [
+        "build", "--bank", str(tmp_path / "pmbok6-hk.yaml"), "--profile",
+        str(tmp_path / "pb-hk.yaml"), "--lang", "zh-HK", "--format", "html",
+        "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("LANG_001") == 1, result.stderr
+    page = next((tmp_path / "out").rglob("questionnaire.html")).read_text(encoding="utf-8")
+    assert "Download my answers" in page and 'lang="zh-Hant-HK"' in page
