@@ -188,7 +188,8 @@ def compile_instrument(bank: Bank, profile: Profile, language: str,
                      bank.gate_stage, background),
         bank_id=bank.id, bank_version=bank.version, bank_title=r(bank.title),
         profile_id=profile.id, profile_name=r(profile.name), language=language,
-        texts={key: r(value) for key, value in profile.texts.items()},
+        texts={key: subst.substitute(value[language], {**words, **resolved_scale.words()})
+               for key, value in profile.texts.items()},
         stages=tuple(NamedRef(s.id, r(s.name), definition=r(s.definition))
                      for s in bank.stages if s.id in stages),
         areas=areas,

@@ -12,7 +12,7 @@ import json
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
@@ -21,8 +21,8 @@ import jsonschema
 
 from . import substitute as subst
 from .errors import Collector, InstrumentError, Location, did_you_mean, problem
-from .model import (DONT_KNOW, ID_COLUMNS, PROFILE_TEXTS, Area, Bank, Choice, Group, Practice,
-                    PracticeOverride, Profile, Question, QuestionOverride, Rule, Scale, ScaleCode,
+from .model import (DONT_KNOW, ID_COLUMNS, PROFILE_TEXTS, SCALE_WORDS, Area, Bank, Choice, Group,
+                    Practice, PracticeOverride, Profile, Question, QuestionOverride, Rule, Scale, ScaleCode,
                     Source, Stage)
 from .yamlsafe import Marks, key_where, load, read_text, where
 
@@ -472,8 +472,10 @@ def parse_profile(text: str, filename: str, bank: Bank) -> Profile:
     check = _TextChecker(list(bank.languages), dict(bank.placeholders), marks, filename, out,
                          "PROFILE_003", "PROFILE_006", "PROFILE_007")
     check(data["name"], ("name",))
+    # the texts may also name codes of the scale ({lowest}, {not_applicable}, {dont_know})
+    texts_check = replace(check, known={**check.known, **dict.fromkeys(SCALE_WORDS, "")})
     for key in PROFILE_TEXTS:
-        check(data["texts"][key], ("texts", key))
+        texts_check(data["texts"][key], ("texts", key))
     _check_terms(data, bank, check)
     _check_practice_overrides(data, bank, check)
     _check_areas(data, bank, check)

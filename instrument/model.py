@@ -162,6 +162,10 @@ class Bank:
 
 
 PROFILE_TEXTS = ("title", "role", "preamble", "instructions", "confidentiality", "return", "thanks")
+# Words a profile's texts may use for codes of the scale a form is built with, so that
+# instructions stay right under --scale: 請勾選「{lowest}」 gives 請勾選「1 完全不符合」,
+# and with the yes/no scale 請勾選「0 否」. Empty when the scale has no such code.
+SCALE_WORDS = ("lowest", "not_applicable", "dont_know")
 
 
 @dataclass(frozen=True)
@@ -273,6 +277,15 @@ class ResolvedScale:
                 else ", ".join(map(str, valid)))
         extra = ", ".join(f"{c.code} = {c.label}" for c in self.codes if c.missing)
         return f"{span}{', ' + extra if extra else ''}"
+
+    def words(self) -> dict[str, str]:
+        """The SCALE_WORDS as '<code> <label>': the lowest substantive code, the first
+        not-applicable and the first don't-know code ('' when the scale has none)."""
+        def said(labels: list[Label]) -> str:
+            return f"{labels[0].code} {labels[0].label}" if labels else ""
+        return {"lowest": said(sorted(self.substantive, key=lambda c: c.code)),
+                "not_applicable": said([c for c in self.codes if c.missing == NOT_APPLICABLE]),
+                "dont_know": said([c for c in self.codes if c.missing == DONT_KNOW])}
 
 
 @dataclass(frozen=True)

@@ -178,3 +178,20 @@ def test_scales(bank):
     assert [c.code for c in agree.codes] == [1, 2, 3, 4, 5, 8, 9]
     yesno = bank.scale("yesno")
     assert {c.code for c in yesno.codes if not c.missing} == {0, 1}
+
+
+def test_instructions_name_the_codes_of_the_scale_the_form_is_built_with(bank, instruments):
+    """The instructions quote the lowest, not-applicable and don't-know options by code and
+    label, so a form built with another scale does not tell respondents to mark options it
+    does not have."""
+    from instrument.compile import Options, compile_instrument
+    from instrument.loader import load_profile
+
+    pb_zh = instruments[("pb", "zh-TW")].texts["instructions"]
+    assert "「1 完全不符合」" in pb_zh and "「8 錄案不涉及此類工作」" in pb_zh
+    assert "「9 不清楚」" in pb_zh and "{" not in pb_zh
+    sc_en = instruments[("smartcity", "en")].texts["instructions"]
+    assert '"1 Not at all true"' in sc_en and '"9 Don\'t know"' in sc_en
+    yesno = compile_instrument(bank, load_profile("pb", bank), "zh-TW", Options(scale="yesno"))
+    assert "「0 否」" in yesno.texts["instructions"]
+    assert "完全不符合" not in yesno.texts["instructions"]

@@ -111,7 +111,7 @@ scoring/demo/mistakes.csv:4:7: column 'BG_YEARS': '七' is not an answer to '您
     fix: type a whole number from 0 to 50, or leave the cell blank (codebook.csv lists the background questions)
 scoring/demo/mistakes.csv:5: column 'COM01_S': value 'v' is not a code of scale fit5 (1–5, 8 = 專案不涉及此類工作, 9 = 不清楚) [CSV_011]
     fix: type one of 1, 2, 3, 4, 5, 8 or 9, or leave the cell blank when there is no answer
-scoring/demo/mistakes.csv:8: respondent 'PB-CIVIL-23' also appears at scoring/demo/mistakes.csv:4 with different answers (SCH02_S: 4 here, blank there; STK01_S: 2 here, 4 there) [CSV_014]
+scoring/demo/mistakes.csv:8: respondent 'PB-CIVIL-23' also appears at scoring/demo/mistakes.csv:4 with different answers (SCH02_S: 4 here, blank there; STK01_S: 2 here, 5 there) [CSV_014]
     fix: keep the right one of the two rows, or give them different respondent_ids; if they are two waves of one respondent, fill the wave column (e.g. 1 and 2)
 scoring/demo/mistakes.csv:8:7: column 'BG_YEARS': '七' is not an answer to '您擔任目前職務的年資（年）', which takes a whole number from 0 to 50 [CSV_041]
     fix: type a whole number from 0 to 50, or leave the cell blank (codebook.csv lists the background questions)

@@ -159,6 +159,22 @@ def test_profile_error(case, workdir):
     assert snapshot(workdir / "out") == before
 
 
+def test_scale_words_are_known_in_the_texts_only(workdir):
+    """{lowest}, {not_applicable} and {dont_know} name codes of the form's scale in the
+    profile's texts; anywhere else they are unknown placeholders."""
+    good = edit(PROFILE, "instructions: {zh-TW: 請勾選。", "instructions: {zh-TW: '請勾選「{lowest}」。'")
+    (workdir / "profile.yaml").write_text(good, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", "profile.yaml", "--bank", "mini_bank.yaml"])
+    assert result.exit_code == 0, result.output
+
+    bad = edit(PROFILE, "name: {zh-TW: 參與式預算, en: PB}", "name: {zh-TW: '參與式預算{lowest}', en: PB}")
+    (workdir / "profile.yaml").write_text(bad, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", "profile.yaml", "--bank", "mini_bank.yaml"])
+    assert result.exit_code == 1
+    assert "unknown placeholder '{lowest}'" in first_problem(result.output)
+    assert first_problem(result.output).endswith("[PROFILE_006]")
+
+
 def test_every_problem_is_reported_in_one_pass(workdir):
     text = edit(edit(BANK, "    area: SCO", "    area: SCP"), "每個{project}", "每個{projet}")
     (workdir / "bank.yaml").write_text(text, encoding="utf-8")
