@@ -15,13 +15,13 @@ from pathlib import Path
 
 import click
 
-from instrument import __version__, fonts
+from instrument import __version__, fonts, i18n
 from instrument.artifacts import FORMATS, OWN_FILES, RenderSettings, render
 from instrument.atomic import (restore_interrupted, restore_interrupted_builds, safe_part,
                                write_folders)
 from instrument.cligroup import ReportingGroup
 from instrument.compile import Options, compile_instrument
-from instrument.errors import InstrumentError, Location, did_you_mean, problem, raise_if
+from instrument.errors import InstrumentError, Location, Problem, did_you_mean, problem, raise_if
 from instrument.lint import RULES as LINT_RULES, lint, select
 from instrument.loader import (BANKS_DIR, PROFILES_DIR, bundled, display_name, load_bank,
                                load_profile, parse_bank, parse_profile, resolve, schema)
@@ -120,12 +120,14 @@ def build_cmd(banks: tuple[str, ...] = (), profiles: tuple[str, ...] = (), langs
     settings = RenderSettings(paper=paper, font=font)
     wanted = formats or FORMATS
     folders: dict[str, dict[str, bytes]] = {}
+    untranslated: dict[str, Problem | None] = {}  # LANG_001: no interface catalogue
     count = 0
     for the_bank in the_banks:
         for name in profile_names:
             profile = load_profile(name, the_bank)
             for lang in langs or the_bank.languages:
                 inst = compile_instrument(the_bank, profile, lang, options)
+                untranslated[lang] = i18n.fallback_problem(lang)
                 rel = f"{safe_part(the_bank.id)}/{safe_part(profile.id)}-{safe_part(lang)}"
                 folders[rel] = render(inst, wanted, settings)
                 if stamps:
@@ -140,6 +142,8 @@ def build_cmd(banks: tuple[str, ...] = (), profiles: tuple[str, ...] = (), langs
         _say_font(font)
     for rel in folders:
         click.echo(f"  {out_dir / rel}")
+    for warning in filter(None, untranslated.values()):
+        click.echo(str(warning), err=True)
 
 
 @cli.command("validate")

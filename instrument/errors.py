@@ -148,12 +148,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "LINT_009": ("the example repeats {examples} from {other} ({where})",
                  "give each practice an example of its own (rubric points 1 and 4): a shared "
                  "example blurs the difference between practices"),
+    # --- interface text (instrument/i18n.py) ---------------------------------
+    "LANG_001": ("no interface catalogue for language '{lang}' (looked for {tried}): the "
+                 "headings, buttons and instructions around the bank's text are in English",
+                 "add instrument/locale/{locale}/LC_MESSAGES/messages.po (docs/translating.md), "
+                 "or put it in a folder named by OPM_LOCALE_PATH"),
     # --- HTML questionnaire (instrument/html.py) -----------------------------
     # (add HTML_nnn entries here)
     "HTML_001": ("the HTML questionnaire's template files are missing ({detail})",
                  "reinstall the package (bash scripts/install.sh, or pip install .): the "
                  "instrument/templates/ folder ships inside it"),
-    # --- PDF questionnaire and follow-ups (instrument/pdf.py) ---------------
+    # --- PDF questionnaire and follow-ups (instrument/pdf/) -----------------
     # (add PDF_nnn entries here)
     "PDF_001": ("unknown paper size '{paper}'",
                 "use --paper A4 or --paper letter"),

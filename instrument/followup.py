@@ -23,7 +23,7 @@ import numpy as np
 
 from .gating import gate_matrix, required_answers, required_count
 from .model import Instrument
-from .tables import csv_bytes
+from .contract import csv_bytes
 
 FOLLOWUP_COLUMNS = ("respondent_id", "organisation", "areas", "n_items", "needs_wave2")
 

@@ -27,7 +27,7 @@ Source = tuple[str, int | None, int | None]  # (file, line, column) of a YAML va
 # The kinds of non-substantive answer codes. Both are offered on every form, printed apart
 # from the substantive options, and never enter a mean; they are counted apart.
 DONT_KNOW = "dont_know"  # the respondent does not know (e.g. 9 不清楚)
-NOT_APPLICABLE = "not_applicable"  # the organisation has no such practice (e.g. 8)
+NOT_APPLICABLE = "not_applicable"  # the work does not arise in the organisation (e.g. 8)
 MISSING_KINDS = (DONT_KNOW, NOT_APPLICABLE)
 
 # Columns every response file starts with, before the background and item columns.

@@ -5,7 +5,6 @@ All return bytes and are deterministic: the same instrument gives the same bytes
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -14,18 +13,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from .model import ID_COLUMNS, BackgroundItem, Instrument
+from .contract import ID_COLUMNS, csv_bytes, header, neutralise  # noqa: F401 (re-exported)
+from .model import BackgroundItem, Instrument
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: str) -> str:
-    """Keep a spreadsheet from running text as a formula (CSV/XLSX injection).
-
-    Only text cells are touched; numeric answers are written as numbers and never
-    pass through here, so a negative code stays a number.
-    """
-    return "'" + text if text.startswith(FORMULA_START) else text
+# header and neutralise come from the contract (instrument.contract), the scorer's too
 
 
 def plain_number(value: float) -> str:
@@ -35,11 +26,6 @@ def plain_number(value: float) -> str:
     if "e" in text or "E" in text:
         text = format(Decimal(text), "f")
     return text[:-2] if text.endswith(".0") else text
-
-
-def header(instrument: Instrument) -> list[str]:
-    """The response CSV's columns: the contract between every form and the scorer."""
-    return list(instrument.columns)
 
 
 def manifest_json(instrument: Instrument) -> bytes:
@@ -64,15 +50,6 @@ def question_values(q: BackgroundItem) -> str:
     if q.kind == "single":
         return "; ".join(f"{c.code}={c.label}" for c in q.choices)
     return q.describe()
-
-
-def csv_bytes(rows: Iterable[Sequence[object]], bom: bool = True) -> bytes:
-    """Rows as CSV (CRLF; UTF-8 with BOM so Excel shows Chinese), text cells neutralised."""
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([neutralise(v) if isinstance(v, str) else v for v in row])
-    return (("\ufeff" if bom else "") + buf.getvalue()).encode("utf-8")
 
 
 CODEBOOK_COLUMNS = ["variable", "kind", "area", "area_name", "group", "group_name",

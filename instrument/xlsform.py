@@ -23,72 +23,30 @@ appear and vanish beside the S stems while they are being answered.
 from __future__ import annotations
 
 import re
-from typing import Mapping, Sequence
+from typing import Sequence
 
+from babel import Locale, UnknownLocaleError
+
+from . import i18n
+from .contract import id_label
 from .gating import required_answers, required_count
 from .model import BackgroundItem, Instrument
 from .tables import plain_number, save_workbook
-
-LANGUAGE_NAMES = {"zh-TW": "Chinese", "en": "English"}
-
-# The form's own words; texts about the study come from the profile.
-UI: dict[str, dict[str, str]] = {
-    "zh-TW": {
-        "respondent_id": "受訪者編號",
-        "organisation": "機關／單位",
-        "background": "基本資料",
-        "duration": "填答約需 {low} 至 {high} 分鐘，視需回答的題數而定。",
-        "routing": "每個知識領域請先回答「{gate}」階段的題目；依您的回答，可能接著出現該領域"
-                   "其餘階段的題目。",
-        "not_asked": "下列作法不適用，因此不列入本問卷：{entries}。",
-        "whole_area": "{name}（整個領域）：{reason}",
-        "practice": "{code} {name}：{reason}",
-        "entry_sep": "；",
-        "stage_group": "{area}：{stage}",
-        "range": "請填 {low} 到 {high} 之間的{kind}。",
-        "at_least": "請填 {low} 以上的{kind}。",
-        "at_most": "請填 {high} 以下的{kind}。",
-        "whole": "整數",
-        "number": "數字",
-        "length": "最多 {n} 個字。",
-    },
-    "en": {
-        "respondent_id": "Respondent ID",
-        "organisation": "Organisation",
-        "background": "About you",
-        "duration": "It takes about {low} to {high} minutes, depending on how many statements "
-                    "you are asked.",
-        "routing": "In each knowledge area, answer the {gate} statements first; depending on "
-                   "your answers, the area's other stages may follow.",
-        "not_asked": "Not asked, because they do not apply here: {entries}.",
-        "whole_area": "{name} (the whole area): {reason}",
-        "practice": "{code} {name}: {reason}",
-        "entry_sep": "; ",
-        "stage_group": "{area}: {stage}",
-        "range": "Enter a {kind} from {low} to {high}.",
-        "at_least": "Enter a {kind} of at least {low}.",
-        "at_most": "Enter a {kind} of at most {high}.",
-        "whole": "whole number",
-        "number": "number",
-        "length": "At most {n} characters.",
-    },
-}
-
-
-def _ui(language: str) -> Mapping[str, str]:
-    """The form's wording in a language: exact, then by primary subtag, else English."""
-    prefix = language.split("-")[0]
-    return UI.get(language) or next((v for k, v in UI.items() if k.split("-")[0] == prefix),
-                                    UI["en"])
 
 
 def language_column(lang: str) -> str:
     """XLSForm's 'Name (code)' language form, e.g. 'Chinese (zh)'.
 
     pyxform (and so Kobo/ODK) accept only a primary IANA subtag in the parentheses,
-    so zh-TW is written as (zh); the name keeps the two languages apart.
+    so zh-TW is written as (zh). The name is the language's English name from CLDR
+    (Babel), or the tag itself where CLDR has none.
     """
-    return f"{LANGUAGE_NAMES.get(lang, lang)} ({lang.split('-')[0]})"
+    primary = lang.split("-")[0]
+    try:
+        name = Locale.parse(primary).get_display_name("en")
+    except (ValueError, UnknownLocaleError):
+        name = lang
+    return f"{name} ({primary})"
 
 
 # --------------------------------------------------------------------------- XPath
@@ -142,25 +100,39 @@ def number_constraint(q: BackgroundItem) -> str:
 
 def constraint_message(q: BackgroundItem, language: str) -> str:
     """What the form says when a background answer is out of range or too long."""
-    ui = _ui(language)
+    t = i18n.text(language)
     if q.kind == "text":
-        return ui["length"].format(n=q.max_length)
+        return t.gettext("At most {n} characters.").format(n=q.max_length)
     low = "" if q.minimum is None else plain_number(q.minimum)
     high = "" if q.maximum is None else plain_number(q.maximum)
-    key = "range" if low and high else "at_least" if low else "at_most" if high else ""
-    return ui[key].format(low=low, high=high, kind=ui["whole" if q.integer else "number"]) \
-        if key else ""
+    kind = t.pgettext("a number question's kind", "number")
+    if q.integer:
+        kind = t.pgettext("a number question's kind", "whole number")
+    if low and high:
+        return t.gettext("Enter a {kind} from {low} to {high}.").format(low=low, high=high,
+                                                                        kind=kind)
+    if low:
+        return t.gettext("Enter a {kind} of at least {low}.").format(low=low, kind=kind)
+    if high:
+        return t.gettext("Enter a {kind} of at most {high}.").format(high=high, kind=kind)
+    return ""
 
 
 def not_asked_text(inst: Instrument) -> str:
     """One line: the areas and practices not asked, each with the profile's reason."""
-    ui = _ui(inst.language)
+    t = i18n.text(inst.language)
     whole = [a for a in inst.areas if not a.applicable and a.reason]
     covered = {a.id for a in whole}
-    entries = [ui["whole_area"].format(name=a.name, reason=_clause(a.reason)) for a in whole]
-    entries += [ui["practice"].format(code=p.code, name=p.name, reason=_clause(p.reason))
+    area = t.gettext("{name} (the whole area): {reason}")
+    practice = t.pgettext("a practice left out, and why", "{code} {name}: {reason}")
+    entries = [area.format(name=a.name, reason=_clause(a.reason)) for a in whole]
+    entries += [practice.format(code=p.code, name=p.name, reason=_clause(p.reason))
                 for p in inst.not_applicable if p.area not in covered]
-    return ui["not_asked"].format(entries=ui["entry_sep"].join(entries)) if entries else ""
+    if not entries:
+        return ""
+    sep = t.pgettext("between the entries of a list of reasons", "; ")
+    return t.gettext("Not asked, because they do not apply here: {entries}.").format(
+        entries=sep.join(entries))
 
 
 def _clause(reason: str) -> str:
@@ -197,6 +169,17 @@ class _Survey:
         return [text(i) for i in self.insts]
 
 
+def _how_to(inst: Instrument, gate: str) -> str:
+    """The instructions' hint: the gate stage first, and how long it takes."""
+    t = i18n.text(inst.language)
+    low, high = inst.minutes()
+    routing = t.gettext("In each knowledge area, answer the {gate} statements first; depending "
+                        "on your answers, the area's other stages may follow.")
+    duration = t.gettext("It takes about {low} to {high} minutes, depending on how many "
+                         "statements you are asked.")
+    return "\n".join([routing.format(gate=gate), duration.format(low=low, high=high)])
+
+
 def _intro(survey: _Survey) -> None:
     first = survey.insts[0]
     gate = {i.language: next(s.name for s in i.stages if s.id == i.gate_stage)
@@ -204,13 +187,12 @@ def _intro(survey: _Survey) -> None:
     survey.row("note", "preamble", survey.each(lambda i: i.texts["preamble"]),
                survey.each(lambda i: i.texts["confidentiality"]))
     survey.row("note", "instructions", survey.each(lambda i: i.texts["instructions"]),
-               survey.each(lambda i: "\n".join([
-                   _ui(i.language)["routing"].format(gate=gate[i.language]),
-                   _ui(i.language)["duration"].format(low=i.minutes()[0], high=i.minutes()[1])])))
+               survey.each(lambda i: _how_to(i, gate[i.language])))
     if not_asked_text(first):
         survey.row("note", "not_asked", survey.each(not_asked_text))
-    survey.row("text", "respondent_id", survey.each(_respondent_label), required="yes")
-    survey.row("text", "organisation", survey.each(_organisation_label))
+    survey.row("text", "respondent_id",
+               survey.each(lambda i: id_label("respondent_id", i.language)), required="yes")
+    survey.row("text", "organisation", survey.each(lambda i: id_label("organisation", i.language)))
     survey.row("calculate", "instrument", calculation=f"'{first.id}'")
     survey.row("calculate", "wave", calculation="''")
 
@@ -220,7 +202,8 @@ def _background(survey: _Survey) -> None:
     if not first.background:
         return
     survey.row("begin_group", "background",
-               survey.each(lambda i: _ui(i.language)["background"]), appearance="field-list")
+               survey.each(lambda i: i18n.text(i.language).gettext("About you")),
+               appearance="field-list")
     for k, q in enumerate(first.background):
         labels = survey.each(lambda i: i.background[k].label)
         hints = survey.each(lambda i: i.background[k].hint)
@@ -249,7 +232,8 @@ def _area(survey: _Survey, area: str) -> None:
     for stage in first.stage_ids:
         gate = stage == first.gate_stage
         survey.row("begin_group", f"{area}_{stage}",
-                   survey.each(lambda i: _ui(i.language)["stage_group"].format(
+                   survey.each(lambda i: i18n.text(i.language).pgettext(
+                       "an area's name and a stage's", "{area}: {stage}").format(
                        area=area_name(i), stage=stage_name(i, stage))),
                    relevant="" if gate else f"${{gate_{area}}} = 1", appearance="field-list")
         for item in first.items_of_area(area):
@@ -309,11 +293,3 @@ def xlsform(instruments: Sequence[Instrument]) -> bytes:
                      language_column(first.language), "pages"])
 
     return save_workbook(wb)
-
-
-def _respondent_label(inst: Instrument) -> str:
-    return _ui(inst.language)["respondent_id"]
-
-
-def _organisation_label(inst: Instrument) -> str:
-    return _ui(inst.language)["organisation"]

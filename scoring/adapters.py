@@ -3,7 +3,7 @@
 Researchers field the instrument where they already work (Google Forms,
 KoboToolbox/ODK, LimeSurvey, Qualtrics, REDCap) and come back with that
 platform's export. ``adapt`` maps one such export, already decoded and split
-into rows by ``scoring.read``, to the native layout of ``instrument.tables.header``
+into rows by ``scoring.read``, to the native layout of ``instrument.contract.header``
 (respondent_id, organisation, instrument, wave, then item ids) so that every
 later check and the scoring itself are the same for every channel.
 
@@ -39,12 +39,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from instrument.compile import Options, compile_instrument
+from instrument.contract import ID_COLUMNS, id_label
 from instrument.errors import InstrumentError, Location, Problem, did_you_mean, problem
 from instrument.model import Bank, Instrument, Profile
-from instrument.tables import ID_COLUMNS
 
-# the labels build.py xlsform gives these two questions: one source for form and reader
-from instrument.xlsform import _organisation_label, _respondent_label
+# the labels of the id columns (the XLSForm's questions too) come from the contract: one
+# source for form and reader
 
 PLATFORMS = ("google-forms", "kobo", "limesurvey", "qualtrics", "redcap")
 
@@ -183,8 +183,8 @@ class _Codebook:
             for role, names in ROLE_NAMES.items():
                 for name in names:
                     book.roles[_name_key(name)] = role
-            book.roles[_name_key(_respondent_label(inst))] = "respondent_id"
-            book.roles[_name_key(_organisation_label(inst))] = "organisation"
+            book.roles[_name_key(id_label("respondent_id", inst.language))] = "respondent_id"
+            book.roles[_name_key(id_label("organisation", inst.language))] = "organisation"
             for q in inst.background:
                 book.kinds[q.id] = q.kind
                 book.questions[q.id.upper()] = q.id
@@ -671,7 +671,7 @@ def _also(rows: list[int]) -> str:
 
 def adapt(rows: list[list[str]], platform: str, instruments: Sequence[Instrument],
           filename: str) -> Adapted:
-    """Map one platform export to the native columns of ``instrument.tables.header``.
+    """Map one platform export to the native columns of ``instrument.contract.header``.
 
     ``rows`` is the decoded file as the CSV reader split it, header row(s)
     included; ``platform`` one of ``PLATFORMS`` (from ``--from`` or ``detect``);
@@ -725,7 +725,8 @@ def adapt(rows: list[list[str]], platform: str, instruments: Sequence[Instrument
                     f"for the question names the scorer expects")
     rid = first.get("respondent_id") or first.get("platform_id")
     if rid is None or (spec.warn_platform_id and "respondent_id" not in first):
-        labels = " / ".join(dict.fromkeys(_respondent_label(i) for i in instruments))
+        labels = " / ".join(dict.fromkeys(id_label("respondent_id", i.language)
+                                          for i in instruments))
         source = (spec.no_id_source if rid is not None else
                   f"numbered by row (row-{n_header + 1}, row-{n_header + 2}, \u2026)")
         log.add("ADAPT_006", 1, severity="warning", labels=f"respondent_id, {labels}",

@@ -25,6 +25,7 @@ from instrument import __version__
 from instrument.atomic import restore_interrupted
 from instrument.cligroup import ReportingGroup
 from instrument.errors import InstrumentError, Location, did_you_mean, problem
+from instrument.i18n import languages as report_languages
 from instrument.manifest import bundled_instrument, find_manifests, load_manifest
 from instrument.model import GateRule, Instrument
 
@@ -196,7 +197,7 @@ def check_cmd(files: tuple[Path, ...], manifests: tuple[Path, ...], encoding: st
               help="Group the organisation-level results and the reports by the answers to a "
                    "single-choice background question instead of by organisation (codebook.csv "
                    "lists them). Example: --by BG_TRAINING")
-@click.option("--lang", type=click.Choice(("zh-TW", "en")), default=None,
+@click.option("--lang", type=click.Choice(report_languages()), default=None,
               help="Language of the reports (default: the manifest's). Example: --lang en")
 @click.option("--font", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None,
@@ -287,7 +288,7 @@ def demo_folder() -> Path:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out/demo"), show_default=True,
               help="Folder for the demo's results (as score --out). Example: --out demo-results/")
-@click.option("--lang", type=click.Choice(("zh-TW", "en")), default=None,
+@click.option("--lang", type=click.Choice(report_languages()), default=None,
               help="Language of the reports (default: Chinese). Example: --lang en")
 @click.option("--where", is_flag=True,
               help="Only print the paths of the bundled demo files, one a line, to copy or "

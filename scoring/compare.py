@@ -14,7 +14,7 @@ from typing import Iterator
 import numpy as np
 
 from instrument.errors import Location, Problem, problem
-from instrument.tables import csv_bytes
+from instrument.contract import csv_bytes
 
 from .responses import Responses
 

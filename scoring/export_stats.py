@@ -5,7 +5,7 @@ Both files hold one row per respondent: ``respondent_id``, ``organisation``,
 labels, numbers, text) and every item of the instrument as a number (the scale's
 codes; blank cells are system-missing). Variable labels are the question and item
 texts, value labels the choices' and the scale's labels. The scale's missing codes
-(8 = no such practice, 9 = don't know) stay 8 and 9 in SPSS, declared user-missing;
+(8 = no such work, 9 = don't know) stay 8 and 9 in SPSS, declared user-missing;
 Stata has no user-missing numbers, so there they become the extended missing
 values ``.a``, ``.b``, ... with the code's label.
 
@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from instrument.contract import id_label
 from instrument.model import Instrument
 
 from .scores import Scores
@@ -32,12 +33,6 @@ SAV_VALUE_LABEL_BYTES = 120
 DTA_VARIABLE_LABEL_CHARS = 80  # readstat refuses longer labels
 DTA_VALUE_LABEL_CHARS = 32000
 ELLIPSIS = "…"
-
-ID_LABELS = {
-    "zh-TW": {"respondent_id": "填答者編號", "organisation": "組織", "wave": "波次"},
-    "en": {"respondent_id": "Respondent ID", "organisation": "Organisation", "wave": "Wave"},
-}
-
 
 def truncate(text: str, *, chars: int | None = None, utf8_bytes: int | None = None) -> str:
     """Shorten ``text`` to a format's limit, ending in '…' when cut; never splits a character."""
@@ -77,7 +72,7 @@ def _background_column(values: np.ndarray, kind: str) -> np.ndarray:
 
 
 def _variable_labels(instrument: Instrument, language: str, **limit: int) -> dict[str, str]:
-    labels = dict(ID_LABELS.get(language, ID_LABELS["en"]))
+    labels = {c: id_label(c, language) for c in ("respondent_id", "organisation", "wave")}
     labels.update({q.id: q.label for q in instrument.background})
     labels.update({item.id: item.text for item in instrument.items})
     return {k: truncate(v, **limit) for k, v in labels.items()}

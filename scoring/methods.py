@@ -523,7 +523,7 @@ def staged(responses: Responses, rule: GateRule | None = None,
     1. not reached: if the area's gate-stage (S) stems fail the manifest's rule, the
        area's other stems are not reached, answered or not;
     2. rated: the unit-stage has at least ``gating.required_answers`` substantive
-       answers (codes other than 8 = no such practice and 9 = don't know; not-reached
+       answers (codes other than 8 = no such work and 9 = don't know; not-reached
        stems count, as the lowest code); otherwise it is *not rated*, never achieved;
     3. achieved: rated, and ``gating.judge`` passes on the unit's stems at that stage,
        with not-reached stems entered as the lowest substantive code (so they count as

@@ -11,19 +11,14 @@ nothing else (``default-src 'none'``: no fetch, no script, no image).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
-import jinja2
 from markupsafe import Markup
 
-from instrument.html import HTML_LANG, csp_hash
+from instrument.contract import csp_hash, environment, html_lang, template_folder
 
 from .report_view import STATUSES, Bars, ReportView, Row, Table
 
-# Inside the package, so an installed wheel carries them (found through importlib.resources).
-TEMPLATES = Path(str(resources.files(__package__) / "templates"))
+TEMPLATES = template_folder(__package__)
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
 PALETTE_SIZE = 8  # series colour classes s0..s7 in report.css (Okabe-Ito)
@@ -103,20 +98,6 @@ def row_groups(table: Table) -> tuple[RowGroup, ...]:
     return tuple(groups)
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["row_groups"] = row_groups
-    return env
-
-
 def _stylesheet() -> str:
     css = (TEMPLATES / STYLESHEET).read_text(encoding="utf-8")
     if "</style" in css.lower():
@@ -135,7 +116,7 @@ def context(view: ReportView) -> ReportContext:
         "form-action 'none'",
     ])
     return ReportContext(
-        html_lang=HTML_LANG.get(view.language, view.language),
+        html_lang=html_lang(view.language),
         view=view,
         comparison=chart(view.comparison),
         profiles=tuple(chart(b) for b in view.profiles),
@@ -145,4 +126,6 @@ def context(view: ReportView) -> ReportContext:
 
 
 def render_html(view: ReportView) -> bytes:
-    return _environment().get_template(TEMPLATE).render(ctx=context(view)).encode("utf-8")
+    env = environment(str(TEMPLATES), view.language)
+    env.filters.setdefault("row_groups", row_groups)
+    return env.get_template(TEMPLATE).render(ctx=context(view)).encode("utf-8")

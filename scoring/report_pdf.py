@@ -206,8 +206,8 @@ def _about(view: ReportView, st: Styles, width: float) -> list:
     stages.setStyle(_style(font, [("VALIGN", (0, 0), (-1, -1), "TOP"),
                                   ("LINEBELOW", (0, 0), (-1, -1), 0.3, charts.GRID)]))
     out += [para(t["stages"], st.h3), stages, para(t["levels"], st.h3)]
-    legend = Table([[str(k), para(text.split(" = ", 1)[-1], st.cell)]
-                    for k, text in enumerate(view.level_legend)],
+    legend = Table([[str(k), para(text, st.cell)]
+                    for k, text in enumerate(view.level_meanings)],
                    colWidths=[8 * mm, width - 8 * mm], hAlign="LEFT")
     legend_style = [("ALIGN", (0, 0), (0, -1), "CENTER")]
     shades = len(SHADE_FILL) - 1

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .export_stats import dta_bytes, sav_bytes
-from .report_view import LANGUAGES, build_view
+from .report_view import build_view, languages
 from .scores import Scores
 
 PAPERS = ("A4", "letter")
@@ -29,16 +29,17 @@ FILES = ("report.html", "report.pdf", "responses.sav", "responses.dta")
 class ReportSettings:
     """How the reports look; never what they say about the data."""
 
-    language: str | None = None  # report wording, "zh-TW" or "en"; None: the instrument's
+    language: str | None = None  # report wording (a catalogue's language); None: the instrument's
     font: Path | None = None  # a TrueType CJK font for the PDF; None: found on the system
     paper: str = "A4"  # or "letter"
 
     def resolved_language(self, instrument_language: str) -> str:
+        known = languages()
         language = self.language or instrument_language
-        if language not in LANGUAGES:  # an instrument in another language: English chrome
+        if language not in known:  # an instrument in another language: English chrome
             language = "en" if self.language is None else language
-        if language not in LANGUAGES:
-            raise ValueError(f"report language {language!r} is not one of {', '.join(LANGUAGES)}")
+        if language not in known:
+            raise ValueError(f"report language {language!r} is not one of {', '.join(known)}")
         if self.paper not in PAPERS:
             raise ValueError(f"paper {self.paper!r} is not one of {', '.join(PAPERS)}")
         return language

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, BinaryIO, Iterable, Sequence
 
 import numpy as np
 
-from instrument.tables import FORMULA_START, neutralise
+from instrument.contract import FORMULA_START, neutralise
 
 from .levels import NOT_APPLICABLE, NOT_RATED, STAGE_STATUS
 from .scores import RESPONDENT_COLUMNS, Scores, UnitScores, unit_lists, wide_columns

@@ -14,9 +14,9 @@ from html.parser import HTMLParser
 
 import pytest
 from click.testing import CliRunner
-from conftest import GOLDEN, LANGS, PROFILES, ROOT, check_golden, dedent
+from conftest import GOLDEN, LANGS, PROFILES, ROOT, check_golden, dedent, page_words
 
-from instrument import html, tables
+from instrument import html, i18n, tables
 from instrument.artifacts import RENDERERS, RenderSettings
 from instrument.compile import Options, compile_instrument
 from instrument.loader import load_profile, parse_profile
@@ -264,17 +264,21 @@ def test_not_applicable_practices_and_areas_are_not_asked_and_said_in_one_line(i
     for p in skipped:
         if p.area == "COS":
             assert p.code in lines[0] and p.name in lines[0]
-    ui = html.UI[lang]
-    want = ui["na_practices"].format(list=ui["na_sep"].join(
-        ui["na_practice"].format(code=p.code, name=p.name, reason=p.reason.rstrip("。."))
-        for p in skipped if p.area == "COS"))
+    t = i18n.text(lang)
+    want = t.gettext("Left out of this area because they do not apply here: {list}.").format(
+        list=t.pgettext("between the entries of a list of reasons", "; ").join(
+            t.pgettext("a practice left out, and why", "{code} {name} ({reason})").format(
+                code=p.code, name=p.name, reason=p.reason.rstrip("。."))
+            for p in skipped if p.area == "COS"))
     assert want in "".join(Page(cos).text)
     # a whole area: its heading and one line with the reason, no questions
     pro = next(a for a in inst.areas if a.id == "PRO")
     assert not pro.applicable
     section = _section(text, "PRO")
     assert "<fieldset" not in section and "<input" not in section
-    assert ui["na_area"].format(reason=pro.reason.rstrip("。.")) in "".join(Page(section).text)
+    assert t.gettext("This area does not apply here and is left out of the questionnaire: "
+                     "{reason}.").format(reason=pro.reason.rstrip("。.")) in "".join(
+                         Page(section).text)
     # both lines are plain markup: they show without JavaScript too
     assert 'class="left-out"' in cos and "hidden" not in re.search(
         r'<p class="left-out"[^>]*>', cos)[0]
@@ -324,7 +328,7 @@ def test_dont_know_and_not_applicable_are_a_group_apart(instruments, pages, key)
     """Non-substantive codes sit in their own labelled group after the scale, in every stem."""
     inst = instruments[key]
     text = pages[key]
-    heading = html.UI[key[1]]["scale_extra"]
+    heading = page_words(key[1])["scale_extra"]
     blocks = re.findall(r'<div class="opts">(.*?)\n\s*</div>\n\s*</fieldset>', text, re.S)
     assert len(blocks) == len(inst.items)
     for block in blocks:
@@ -368,7 +372,7 @@ def test_background_questions_come_first_with_their_checks(instruments, pages, k
             # the message for a value that will not be saved is in the page, shown by the script
             error = next(a for a in page.all("p") if a.get("id") == f"bg-{q.id}-error")
             assert "hidden" in error
-            assert html.number_rule(q, html.UI[key[1]]) in text
+            assert html.number_rule(q, i18n.text(key[1])) in text
         else:
             assert inputs[q.id]["maxlength"] == str(q.max_length)
 
@@ -376,7 +380,7 @@ def test_background_questions_come_first_with_their_checks(instruments, pages, k
 def test_number_rule_in_words():
     from instrument.model import BackgroundItem
 
-    zh, en = html.UI["zh-TW"], html.UI["en"]
+    zh, en = i18n.text("zh-TW"), i18n.text("en")
     years = BackgroundItem("Y", "number", "y", minimum=0, maximum=50)
     assert html.number_rule(years, en) == "a whole number from 0 to 50"
     assert html.number_rule(years, zh) == "介於 0 到 50 之間的整數"
@@ -426,7 +430,7 @@ def test_the_rule_s_numbers_are_never_on_screen(bank, rule, lang):
 def test_without_javascript_every_statement_shows_and_no_download_is_offered(pages, instruments):
     for (profile, lang), text in pages.items():
         page = Page(text)
-        ui = html.UI[lang]
+        ui = page_words(lang)
         shown = "".join(page.shown)
         # the closing text does not send anyone to a button that is not there
         assert ui["download"] not in shown, (profile, lang)

@@ -19,6 +19,7 @@ from urllib.parse import quote
 import numpy as np
 import pytest
 
+from conftest import page_words
 from instrument import html, tables
 from instrument.artifacts import RenderSettings
 from instrument.compile import Options, compile_instrument
@@ -201,7 +202,7 @@ def expected_gates(inst, answers: dict[str, int | None]) -> dict[str, bool]:
 
 
 def ui(inst) -> dict[str, str]:
-    return html.UI[inst.language]
+    return page_words(inst.language)
 
 
 # --------------------------------------------------------------------------- the rule twin

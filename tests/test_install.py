@@ -37,7 +37,10 @@ def installed(tmp_path_factory) -> Path:
     for needed in ["instrument/banks/pmbok6.yaml", "instrument/profiles/pb.yaml",
                    "instrument/schema/bank.schema.json",
                    "instrument/templates/questionnaire.html.j2", "scoring/templates/report.html.j2",
-                   "scoring/demo/pb.csv", "scoring/demo/smartcity.csv", "scoring/demo/mistakes.csv"]:
+                   "scoring/demo/pb.csv", "scoring/demo/smartcity.csv", "scoring/demo/mistakes.csv",
+                   "instrument/locale/messages.pot",
+                   "instrument/locale/zh_TW/LC_MESSAGES/messages.po",
+                   "instrument/locale/en/LC_MESSAGES/messages.po"]:
         assert needed in names, needed
     assert not any(n.startswith(("tests/", "build.py")) for n in names)
     _run([sys.executable, "-m", "venv", work / "venv"], cwd=work)

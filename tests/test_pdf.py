@@ -21,8 +21,8 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from conftest import GOLDEN, LANGS, PROFILES, check_golden
-from instrument import fonts, pdf
+from conftest import GOLDEN, LANGS, PROFILES, check_golden, paper_words
+from instrument import fonts, i18n, pdf
 from instrument.artifacts import RenderSettings, render
 from instrument.compile import Options, compile_instrument
 from instrument.errors import InstrumentError
@@ -169,7 +169,7 @@ def test_wave1_holds_only_gate_stage_items(pdfs, instruments, profile, lang):
         expected = 1 if item.stage == inst.gate_stage else 0
         assert id_count(text, item.id) == expected, item.id
     last = flat(pages_text(pdfs[(profile, lang)]["wave1.pdf"])[-1] + text)
-    assert flat(pdf.wording.UI[lang]["end_wave1"].split("{")[0]) in last  # "a second form follows"
+    assert flat(paper_words(lang)["end_wave1"].split("{")[0]) in last  # "a second form follows"
 
 
 def test_pb_form_uses_pb_terms_and_keeps_project_management(pdfs, instruments):
@@ -202,8 +202,8 @@ def test_cover_has_the_profile_texts_and_id_boxes(pdfs, instruments):
         cover = flat(pages_text(pdfs[("pb", lang)]["questionnaire.pdf"])[0])
         for key in ("title", "confidentiality", "thanks"):
             assert flat(inst.texts[key]) in cover, key
-        assert flat(pdf.wording.UI[lang]["respondent_id"]) in cover
-        assert flat(pdf.wording.UI[lang]["organisation"]) in cover
+        assert flat(paper_words(lang)["respondent_id"]) in cover
+        assert flat(paper_words(lang)["organisation"]) in cover
 
 
 def test_glossary_appendix_lists_every_practice(pdfs, instruments):
@@ -414,7 +414,7 @@ def test_not_scored_columns_stand_apart_under_their_own_label(pdfs, instruments,
     centres = [b - a for a, b in zip(lay.m.box_x, lay.m.box_x[1:])]
     assert centres == pytest.approx([lay.m.col_w] * 4 + [lay.m.col_w + lay.m.gap] + [lay.m.col_w])
     assert lay.m.gap >= 3 * pdf.MM
-    label = pdf.wording.UI[lang]["not_scored"]
+    label = paper_words(lang)["not_scored"]
     label_w = lay.pen.width(label, 6.8)
     middle = (lay.m.unscored_x0 + lay.m.right) / 2
     data = pdfs[("pb", lang)]["questionnaire.pdf"]
@@ -691,7 +691,7 @@ def test_not_applicable_practices_are_on_no_form_but_said_once(pdfs, instruments
     """smartcity: COS03, COS04 and the whole PRO area are not asked on any paper form; each
     form that holds their area says so in one line, with the profile's reason."""
     inst = instruments[("smartcity", lang)]
-    ui = pdf.wording.UI[lang]
+    ui = paper_words(lang)
     left_out = inst.not_applicable
     assert {p.id for p in left_out} == {"COS03", "COS04", "PRO01", "PRO02", "PRO03"}
     forms = {**pdfs[("smartcity", lang)], "wave2": smartcity_wave2(inst)}
@@ -709,9 +709,11 @@ def test_not_applicable_practices_are_on_no_form_but_said_once(pdfs, instruments
         assert flat(text).count(pro_line) == (0 if name == "wave2" else 1), name
     # the cover counts the stems asked
     cover = flat(pages_text(forms["questionnaire.pdf"])[0])
-    assert flat(ui["n_items"].format(n=len(inst.items))) in cover and len(inst.items) == 176
+    def statements(n: int) -> str:
+        return flat(i18n.text(lang).ngettext("{n} statement", "{n} statements", n).format(n=n))
+    assert statements(len(inst.items)) in cover and len(inst.items) == 176
     wave1 = flat(pages_text(forms["wave1.pdf"])[0])
-    assert flat(ui["n_items"].format(n=len(inst.items_at("S")))) in wave1
+    assert statements(len(inst.items_at("S"))) in wave1
 
 
 def test_the_not_applicable_line_sits_where_the_area_would_be(pdfs, instruments):
@@ -740,7 +742,7 @@ def test_background_block_opens_full_and_wave1_forms_but_not_wave2(pdfs, instrum
         first_item = text.index(inst.items[0].id)
         where = [text.index(q.id) for q in inst.background]
         assert where == sorted(where) and where[-1] < first_item, name  # before the items
-        block = flat(text[text.index(pdf.wording.UI[lang]["h_background"]):first_item])
+        block = flat(text[text.index(paper_words(lang)["h_background"]):first_item])
         for q in inst.background:
             assert id_count(text, q.id) == 1 and flat(q.label) in block, (name, q.id)
             for c in q.choices:
@@ -752,7 +754,7 @@ def test_background_block_opens_full_and_wave1_forms_but_not_wave2(pdfs, instrum
         "（0–50；未滿一年請填 0）" if lang == "zh-TW" else "(0\u201350; Enter 0 for less than a year)")
     wave2 = "\n".join(pages_text(pdf.render_wave2(inst, synthetic(inst)[0])))
     assert not [q.id for q in inst.background if id_count(wave2, q.id)]
-    assert flat(pdf.wording.UI[lang]["h_background"]) not in flat(wave2)
+    assert flat(paper_words(lang)["h_background"]) not in flat(wave2)
 
 
 def test_background_kinds_draw_their_own_boxes(instruments):
@@ -781,7 +783,7 @@ def test_background_kinds_draw_their_own_boxes(instruments):
 @pytest.mark.parametrize("lang", LANGS)
 def test_cover_states_the_expected_duration(pdfs, instruments, lang):
     inst = instruments[("pb", lang)]
-    ui = pdf.wording.UI[lang]
+    ui = paper_words(lang)
     low, high = inst.minutes()
     assert inst.seconds_per_stem == 15
     assert (low, high) == (14, 51)  # (49 + 6) x 15 s and (196 + 6) x 15 s, rounded up
@@ -802,7 +804,7 @@ def test_every_form_gives_the_profile_instructions(pdfs, instruments, lang):
     covers.append(pages_text(pdf.render_wave2(inst, synthetic(inst)[0]))[0])
     for cover in covers:
         assert flat(inst.texts["instructions"]) in flat(cover)
-        assert flat(pdf.wording.UI[lang]["mark_how"]) in flat(cover)
+        assert flat(paper_words(lang)["mark_how"]) in flat(cover)
     assert ("近兩年" if lang == "zh-TW" else "past two years") in inst.texts["instructions"]
 
 
@@ -810,7 +812,7 @@ def test_glossary_gives_the_local_note_after_the_definition(pdfs, instruments):
     for lang in LANGS:
         inst = instruments[("pb", lang)]
         pages = pages_text(pdfs[("pb", lang)]["questionnaire.pdf"])
-        head = pdf.wording.UI[lang]["glossary"]
+        head = paper_words(lang)["glossary"]
         start = next(k for k, t in enumerate(pages) if flat(head) in flat(t))
         appendix = flat("".join(pages[start:]))
         noted = [p for p in inst.practices if p.note]
@@ -843,7 +845,7 @@ def test_short_form_prints_no_practice_heading_without_statements(profile, kind)
         inst = compile_instrument(bank, load_profile(profile, bank), lang)
         data = pdf.render(inst, RenderSettings())[kind]
         text = flat(" ".join(pages_text(data)))
-        grid = text[:text.index(flat(pdf.wording.UI[lang]["glossary"]))]  # before the glossary
+        grid = text[:text.index(flat(paper_words(lang)["glossary"]))]  # before the glossary
         heads = sorted((m.start(), p) for p in inst.practices if p.applicable
                        for m in re.finditer(re.escape(flat(f"{p.code} {p.name}")), grid))
         assert heads

@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 from conftest import ROOT
 from scoring.cli import cli
-from scoring.report_view import TEXT
+from scoring.report_view import report_text
 from test_html_browser import ARGS, CHROMIUM, DESKTOP, PHONE  # one way to launch Chromium
 
 pytestmark = pytest.mark.browser
@@ -384,7 +384,7 @@ def test_not_rated_and_not_applicable_read_in_words(open_report, instruments, na
     """A level or share that is not rated or not applicable is a word, set apart from the
     numbers (not by colour alone), explained by a legend line under each table that has
     one, on screen and on paper; the legend of levels lists the levels only."""
-    t = TEXT[language]
+    t = report_text(language)
     areas = {a.id: a.name for a in instruments[("generic", language)].areas}
     page = open_report(name)
     # white, not a shade (and in italics where the script has them)

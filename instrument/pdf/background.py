@@ -23,11 +23,13 @@ class Background:
 
     def blocks(self) -> list[Block]:
         """The heading, the intro line and every question (kept together up to the last)."""
-        inst, ui = self.k.inst, self.k.ui
+        inst, t = self.k.inst, self.k.t
         if not inst.background:
             return []
-        blocks = [*self.k.heading(ui["h_background"], before=5 * MM),
-                  *self.k.para(ui["background_intro"], 9, after=1 * MM, keep_with_next=True)]
+        blocks = [*self.k.heading(t.gettext("About you"), before=5 * MM),
+                  *self.k.para(t.gettext("These questions are for the analysis only and are not "
+                                         "scored. Cross the box that fits, or write a number in "
+                                         "the boxes."), 9, after=1 * MM, keep_with_next=True)]
         last = len(inst.background) - 1
         return blocks + [self.question(q, keep=k < last) for k, q in enumerate(inst.background)]
 
@@ -39,14 +41,16 @@ class Background:
         return max(1, len(str(int(abs(q.maximum)))) + (1 if (q.minimum or 0) < 0 else 0))
 
     def number_hint(self, q: BackgroundItem) -> str:
-        ui = self.k.ui
+        t = self.k.t
         low = None if q.minimum is None else f"{q.minimum:g}"
         high = None if q.maximum is None else f"{q.maximum:g}"
-        span = (ui["number_range"].format(low=low, high=high) if low and high else
-                ui["number_min"].format(low=low) if low else
-                ui["number_max"].format(high=high) if high else "")
-        text = ui["hint_sep"].join(x for x in (span, q.hint) if x)
-        return ui["hint"].format(text=text).strip() if text else ""
+        span = (t.gettext("{low}–{high}").format(low=low, high=high) if low and high else
+                t.gettext("{low} or more").format(low=low) if low else
+                t.gettext("up to {high}").format(high=high) if high else "")
+        text = t.pgettext("between two hints", "; ").join(x for x in (span, q.hint) if x)
+        if not text:
+            return ""
+        return t.pgettext("a hint after the answer boxes", " ({text})").format(text=text).strip()
 
     def question(self, q: BackgroundItem, keep: bool = False) -> Block:
         """One background question: its id and label, then its answer row(s). Heights are

@@ -4,18 +4,19 @@ A ``Block`` is a piece of a page with a fixed height that paints itself downward
 from a given top; the parts (cover, answer grid, routing box, glossary, ...)
 return lists of blocks, and ``layout.Layout`` packs them into pages. ``Kit`` is
 what each part is given: the instrument, the page metrics, the pen, the form's
-wording and the instrument's stages and areas by id, plus the generic blocks
+wording (``t``: the language's catalogue, with the joins a form needs) and the
+instrument's stages and areas by id, plus the generic blocks
 (space, paragraph, heading).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Sequence
 
 from reportlab.pdfgen.canvas import Canvas
 
-from .. import marks
+from .. import i18n, marks
 from ..model import Instrument
 from .metrics import MM, Metrics
 from .text import Pen
@@ -57,13 +58,11 @@ def uses_cjk(language: str) -> bool:
 class Kit:
     """What every part of the layout shares for one instrument, paper and font."""
 
-    def __init__(self, instrument: Instrument, metrics: Metrics, pen: Pen,
-                 ui: Mapping[str, str]):
+    def __init__(self, instrument: Instrument, metrics: Metrics, pen: Pen):
         self.inst = instrument
         self.m = metrics
         self.pen = pen
-        self.ui = ui
-        self.cjk = uses_cjk(instrument.language)
+        self.t = i18n.text(instrument.language)
         self.stage_no = {s.id: n for n, s in enumerate(instrument.stages, 1)}
         self.stage = {s.id: s for s in instrument.stages}
         self.area = {a.id: a for a in instrument.areas}
@@ -82,9 +81,47 @@ class Kit:
         if self.recorder is not None:
             self.recorder.field(x, y, w, h, name, kind)
 
+    # ----------------------------------------------------------------- wording
     def form_label(self, form: Form) -> str:
         """'第一波問卷', 'Wave 1 questionnaire', ...: the form's name in its header."""
-        return self.ui[f"form_{form.kind}"]
+        t = self.t
+        return {"full": t.gettext("Paper questionnaire (single wave)"),
+                "wave1": t.gettext("Wave 1 questionnaire"),
+                "wave2": t.gettext("Wave 2 questionnaire")}[form.kind]
+
+    def list_of(self, items: Iterable[str]) -> str:
+        """'A, B, C' in the form's language ('A、B、C')."""
+        return self.t.pgettext("list separator", ", ").join(items)
+
+    def either(self, items: Sequence[str]) -> str:
+        """'A', 'A or B', 'A, B or C' in the form's language."""
+        if len(items) <= 1:
+            return "".join(items)
+        last = self.t.pgettext("before the last of a list of choices", " or ")
+        return self.list_of(items[:-1]) + last + items[-1]
+
+    def quote(self, name: str) -> str:
+        return self.t.pgettext("quotation marks around a name", "“{text}”").format(text=name)
+
+    def name_id(self, name: str, ident: str) -> str:
+        return self.t.gettext("{name} ({id})").format(name=name, id=ident)
+
+    def later_names(self) -> str:
+        """The stages after the gate, quoted: '「測量」、「控制」、「持續改善」'."""
+        return self.list_of(self.quote(self.stage[s].name) for s in self.later)
+
+    def stage_range(self, numbers: Sequence[int]) -> str:
+        """'2–4' for consecutive stage numbers, else '2、4'."""
+        if len(numbers) > 1 and list(numbers) == list(range(numbers[0], numbers[-1] + 1)):
+            return f"{numbers[0]}\u2013{numbers[-1]}"
+        return self.list_of(map(str, numbers))
+
+    def code_range(self, codes: Sequence[int]) -> str:
+        """'1–5' for a run of three or more codes, else '0 or 1'."""
+        ordered = sorted(codes)
+        if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
+            return f"{ordered[0]}\u2013{ordered[-1]}"
+        return self.either([str(c) for c in ordered])
 
     # ----------------------------------------------------------------- generic blocks
     @staticmethod

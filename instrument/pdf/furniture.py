@@ -19,6 +19,7 @@ from typing import Callable
 from reportlab.pdfgen.canvas import Canvas
 
 from .. import marks as machine
+from ..contract import id_label
 from .blocks import Form, Kit
 from .metrics import MM, Metrics
 
@@ -62,10 +63,10 @@ class Furniture:
 
     def header(self, c: Canvas, form: Form) -> None:
         """Title and instrument id; the form's name and, when known, the respondent."""
-        m, pen, inst, ui = self.m, self.pen, self.k.inst, self.k.ui
+        m, pen, inst, t = self.m, self.pen, self.k.inst, self.k.t
         size = 7.5
         y1, y2 = m.header_y
-        ident = f"{ui['instrument']} {inst.id}"
+        ident = f"{id_label('instrument', t.language)} {inst.id}"
         half = (m.right - m.left) - pen.width(ident, size) - 6 * MM
         title = pen.wrap(inst.texts.get("title", inst.bank_title), size, half)
         pen.text(c, m.left, y1, title[0] + ("\u2026" if len(title) > 1 else ""), size,
@@ -73,9 +74,9 @@ class Furniture:
         pen.text(c, m.right, y1, ident, size, align="right", gray=0.25)
         pen.text(c, m.left, y2, self.k.form_label(form), size, bold=True)
         if form.respondent_id:
-            who = f"{ui['respondent_id']} {form.respondent_id}"
+            who = f"{id_label('respondent_id', t.language)} {form.respondent_id}"
             if form.organisation:
-                who += f"\u3000{ui['organisation']} {form.organisation}"
+                who += f"\u3000{id_label('organisation', t.language)} {form.organisation}"
             who = pen.wrap(who, size, (m.right - m.left) * 0.7)[0]
             pen.text(c, m.right, y2, who, size, align="right", bold=True)
         c.setLineWidth(0.5)
@@ -85,12 +86,13 @@ class Furniture:
     def footer(self, c: Canvas, form: Form, page: int, total: int) -> None:
         """Page x of y, the respondent and the instrument id (the rule above them is drawn
         in the header's line width and grey: drawn right after it)."""
-        m, pen, ui = self.m, self.pen, self.k.ui
+        m, pen, t = self.m, self.pen, self.k.t
         c.line(m.left, m.footer_rule, m.right, m.footer_rule)
         c.setStrokeGray(0)
-        pen.text(c, (m.left + m.right) / 2, m.footer_y, ui["page"].format(x=page, y=total), 8,
-                 align="center")
+        number = t.gettext("Page {x} of {y}").format(x=page, y=total)
+        pen.text(c, (m.left + m.right) / 2, m.footer_y, number, 8, align="center")
         if form.respondent_id:
-            pen.text(c, m.left, m.footer_y, f"{ui['respondent_id']} {form.respondent_id}", 7,
+            rid = id_label("respondent_id", t.language)
+            pen.text(c, m.left, m.footer_y, f"{rid} {form.respondent_id}", 7,
                      gray=0.25)
         pen.text(c, m.right, m.footer_y, self.k.inst.id, 7, align="right", gray=0.25)

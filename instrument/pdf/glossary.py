@@ -15,8 +15,12 @@ class Glossary:
     def blocks(self, areas: list[str]) -> list[Block]:
         """The appendix heading and intro, then ``areas`` (ids) in order."""
         k = self.k
-        blocks = [*k.para(k.ui["glossary"], 13, bold=True, after=1 * MM, keep_with_next=True),
-                  *k.para(k.ui["glossary_intro"], 8.5, gray=0.3, after=1 * MM)]
+        t = k.t
+        intro = t.gettext("A short explanation of each practice, in the order of the "
+                          "questionnaire, to read whenever you need it.")
+        blocks = [*k.para(t.gettext("Appendix: Glossary"), 13, bold=True, after=1 * MM,
+                          keep_with_next=True),
+                  *k.para(intro, 8.5, gray=0.3, after=1 * MM)]
         for area in areas:
             blocks += self.area(area)
         return blocks

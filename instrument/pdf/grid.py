@@ -54,7 +54,7 @@ class AnswerGrid:
     def scale_header(self, area: str = "") -> Block:
         """The column heads: label and code per column; above the not-scored columns
         (don't know, not applicable), set apart by a gap, their own group label."""
-        m, pen, ui = self.m, self.pen, self.k.ui
+        m, pen, t = self.m, self.pen, self.k.t
         code_size = 8.5
         labels = [self.label_lines(c.label) for c in m.columns]
         n_lines = max(len(x[1]) for x in labels)
@@ -63,7 +63,7 @@ class AnswerGrid:
         band = 3.8 * MM  # the group label's strip
         unscored_w = m.right - m.unscored_x0
         group_size = min(6.8, 6.8 * (unscored_w - 1.5 * MM)
-                         / max(1.0, pen.width(ui["not_scored"], 6.8)))
+                         / max(1.0, pen.width(t.gettext("Not scored"), 6.8)))
         height = snap(band + n_lines * lead + code_size * 1.3 + 2 * pad)
         apart = m.n_scored < len(m.columns)
 
@@ -78,10 +78,10 @@ class AnswerGrid:
             c.setFillGray(0)
             if apart:
                 pen.text(c, m.unscored_x0 + unscored_w / 2, pen.baseline(y, group_size, band),
-                         ui["not_scored"], group_size, bold=True, align="center")
+                         t.gettext("Not scored"), group_size, bold=True, align="center")
             base = bottom + pad + 1
-            pen.text(c, m.left + 1 * MM, base, ui["item_col"], 8, bold=True)
-            pen.text(c, m.stem_x, base, ui["stem_col"], 8, bold=True)
+            pen.text(c, m.left + 1 * MM, base, t.gettext("Item"), 8, bold=True)
+            pen.text(c, m.stem_x, base, t.gettext("Statement"), 8, bold=True)
             c.setStrokeGray(1)
             c.setLineWidth(0.8)
             for k in range(1, len(m.col_x)):

@@ -7,7 +7,6 @@ from reportlab.pdfgen.canvas import Canvas
 
 from .blocks import Block, Kit
 from .metrics import MM, snap
-from .wording import stage_range
 
 
 class Headings:
@@ -36,7 +35,8 @@ class Headings:
         a = self.k.area[area_id]
         size = 8.5
         height = snap(size * 1.4)
-        label = f"{a.number}. {a.name}{self.k.ui['continued']}"
+        t = self.k.t
+        label = f"{a.number}. {a.name}" + t.gettext(" (continued)")
 
         def draw(c: Canvas, y: float) -> None:
             pen.text(c, m.left + 1 * MM, pen.baseline(y, size, height), label, size, bold=True,
@@ -44,15 +44,15 @@ class Headings:
         return Block("cont", height, draw, area_id, keep_with_next=True)
 
     def stage_heading(self, area_id: str, stages: tuple[str, ...]) -> Block:
-        k, m, pen, ui = self.k, self.m, self.pen, self.k.ui
+        k, m, pen, t = self.k, self.m, self.pen, self.k.t
         if len(stages) == 1:
             s = k.stage[stages[0]]
-            label = ui["stage_one"].format(n=k.stage_no[s.id], name=s.name, id=s.id)
+            label = t.gettext("Stage {n}: {name} ({id})").format(n=k.stage_no[s.id], name=s.name,
+                                                                 id=s.id)
         else:
-            label = ui["stage_many"].format(
-                range=stage_range([k.stage_no[s] for s in stages], ui),
-                names=ui["list_sep"].join(ui["name_id"].format(name=k.stage[s].name, id=s)
-                                          for s in stages))
+            label = t.gettext("Stages {range}: {names}").format(
+                range=k.stage_range([k.stage_no[s] for s in stages]),
+                names=k.list_of(k.name_id(k.stage[s].name, s) for s in stages))
         size = 10
         lines = pen.wrap(label, size, m.right - m.left - 2 * MM)
         lead = size * 1.3
@@ -70,11 +70,12 @@ class Headings:
     def left_out_note(self, area_id: str) -> list[Block]:
         """Under the area heading, a line per practice of the area that is not asked: its
         number and name, and why."""
-        ui = self.k.ui
+        t = self.k.t
         blocks: list[Block] = []
         for p in self.k.inst.practices:
             if p.area == area_id and not p.applicable:
-                blocks += self.k.para(ui["na_item"].format(code=p.code, name=p.name,
+                blocks += self.k.para(t.gettext("{code} {name} (not applicable, so not asked): "
+                                                "{reason}").format(code=p.code, name=p.name,
                                                            reason=p.reason),
                                       8.5, x=self.m.left + 1 * MM, gray=0.3, after=0.8 * MM,
                                       keep_with_next=True, kind="note", area=area_id)
@@ -82,15 +83,16 @@ class Headings:
 
     def area_left_out(self, area_id: str) -> list[Block]:
         """Where a whole area not applicable would be: its number and name, and why."""
-        m, pen, ui = self.m, self.pen, self.k.ui
+        m, pen, t = self.m, self.pen, self.k.t
         a = self.k.area[area_id]
-        reasons = a.reason or ui["na_sep"].join(
-            p.reason for p in self.k.inst.practices if p.area == area_id and p.reason)
+        reasons = a.reason or t.sentences(
+            [p.reason for p in self.k.inst.practices if p.area == area_id and p.reason])
         size = 9
         lead = size * pen.lead
         head = f"{a.number}. {a.name}"
         head_w = pen.width(head, 10) + 3 * MM
-        lines = pen.wrap(ui["na_area"] + reasons, size, m.right - m.left - head_w - 4 * MM)
+        line = t.gettext("Not applicable here, so not asked: ") + reasons
+        lines = pen.wrap(line, size, m.right - m.left - head_w - 4 * MM)
         height = snap(len(lines) * lead + 3 * MM)
 
         def draw(c: Canvas, y: float) -> None:

@@ -17,7 +17,7 @@ import io
 from reportlab import rl_config
 from reportlab.pdfgen.canvas import Canvas
 
-from .. import __version__, marks
+from .. import __version__, i18n, marks
 from ..artifacts import RenderSettings
 from ..model import Instrument
 from .background import Background
@@ -30,7 +30,6 @@ from .headings import Headings
 from .metrics import Metrics, snap
 from .routing import ARROW, STEPS, Notes
 from .text import Pen
-from .wording import words
 
 
 class Layout:
@@ -40,7 +39,7 @@ class Layout:
         metrics = Metrics.measure(instrument, settings.paper)
         pen = Pen(settings.font, uses_cjk(instrument.language))
         self.inst = instrument
-        self.kit = Kit(instrument, metrics, pen, words(instrument.language))
+        self.kit = Kit(instrument, metrics, pen)
         self.m, self.pen = metrics, self.kit.pen
         self.grid = AnswerGrid(self.kit)
         self.headings = Headings(self.kit)
@@ -62,8 +61,8 @@ class Layout:
                   for q in inst.background]
         texts += [(f"stage {s.id}", s.name + s.definition) for s in inst.stages]
         texts += [(f"scale {inst.scale.id}", "".join(c.label for c in inst.scale.codes))]
-        texts += [("form wording", "".join(self.kit.ui.values()) + inst.bank_title + ARROW
-                   + STEPS)]
+        texts += [("form wording", "".join(i18n.strings(inst.language)) + inst.bank_title
+                   + ARROW + STEPS)]
         for where, text in texts:
             self.pen.check(text, where)
 

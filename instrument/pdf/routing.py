@@ -12,7 +12,6 @@ from reportlab.pdfgen.canvas import Canvas
 from ..followup import paper_routing
 from .blocks import Block, Form, Kit
 from .metrics import MM, snap
-from .wording import code_range, join, stage_range
 
 ARROW = "\u2192"  # before a framed note
 STEPS = "\u2460\u2461\u2462\u2463"  # ① ② ...: the steps of a routing box
@@ -81,39 +80,69 @@ class Notes:
     def routing(self, area_id: str, last: bool) -> Block:
         """The gate as a rule a respondent applies by counting, at the end of an S block:
         first the minimum of answers (when it can decide), then the rule."""
-        k, ui, inst = self.k, self.k.ui, self.k.inst
+        k, t, inst = self.k, self.k.t, self.k.inst
         r = paper_routing(inst, area_id)
         labels = {c.code: c.label for c in inst.scale.codes}
         missing = inst.scale.missing
-        stages = stage_range([k.stage_no[s] for s in k.later], ui)
+        stages = k.stage_range([k.stage_no[s] for s in k.later])
+        not_counted = t.gettext(" (blanks do not count)")
+        if missing:
+            not_counted = t.gettext(" ({codes} and blanks do not count)")
+            not_counted = not_counted.format(codes=k.list_of(map(str, missing)))
+        skip = t.gettext("skip to the end of the questionnaire")
+        if not last:
+            skip = t.gettext("skip to the next knowledge area")
         words = {
-            "n": r.n_items, "need": r.need, "min": r.min_answers,
-            "stages": ui["stage_ref"].format(range=stages),
-            "skip": ui["skip_end"] if last else ui["skip_next"],
-            "labels": join([ui["quote"].format(labels[c]) for c in r.codes], ui),
-            "valid": code_range(r.valid, ui),
-            "not_counted": (ui["not_counted"].format(codes=ui["list_sep"].join(map(str, missing)))
-                            if missing else ui["not_counted_blank"]),
+            "n": r.n_items, "need": r.need, "min": r.min_answers, "skip": skip,
+            "stages": t.gettext("stage {range}").format(range=stages),
+            "labels": k.either([k.quote(labels[c]) for c in r.codes]),
+            "valid": k.code_range(r.valid), "not_counted": not_counted,
             "threshold": f"{inst.rule.threshold:g}" if inst.rule.threshold is not None else "",
         }
         if r.kind == "count":
-            key = "route_count_min" if r.minimum_binds else "route_count"
-            return self.boxed(ui[key].format(**words), area_id, kind="routing")
-        text = ui["route_mean" if r.minimum_binds else "route_mean_any"].format(**words)
-        label_w = max(self.pen.width(ui[key], 8.5) for key in ("route_answered",
-                                                                "route_total")) + 4 * MM
+            rule = t.gettext("If at least {need} of the {n} statements above are marked "
+                             "{labels}, go on to this area's {stages} statements. Otherwise "
+                             "{skip}.")
+            if r.minimum_binds:
+                # Translators: {n} (the number of statements above) is passed too.
+                rule = t.gettext("Count the statements above that you marked "
+                                 "{valid}{not_counted}. Fewer than {min}: {skip}.\n{min} or "
+                                 "more: if at least {need} are marked {labels}, go on to this "
+                                 "area's {stages} statements; otherwise {skip}.")
+            return self.boxed(rule.format(**words), area_id, kind="routing")
+        # Translators: {n} (the number of statements above) is passed too.
+        rule = t.gettext("Count the statements above that you marked {valid}{not_counted} and "
+                         "add up the codes you marked for them. If the total is at least the "
+                         "number below for that count (an average of {threshold} or more), go "
+                         "on to this area's {stages} statements; otherwise {skip}.")
+        if r.minimum_binds:
+            # Translators: {n} (the number of statements above) is passed too.
+            rule = t.gettext("Count the statements above that you marked {valid}{not_counted}. "
+                             "Fewer than {min}: {skip}.\n{min} or more: add up the codes you "
+                             "marked for them. If the total is at least the number below for "
+                             "that count (an average of {threshold} or more), go on to this "
+                             "area's {stages} statements; otherwise {skip}.")
+        answered, total = t.gettext("Statements answered"), t.gettext("Total at least")
+        label_w = max(self.pen.width(x, 8.5) for x in (answered, total)) + 4 * MM
         per_row = max(1, int((self.m.right - self.m.left - 16 * MM - label_w) // (9 * MM)))
         counts = range(r.first, r.n_items + 1)
         table = []
         for start in range(0, len(counts), per_row):  # a long area: the table in several rows
             span = range(start, min(start + per_row, len(counts)))
-            table += [[ui["route_answered"], *(str(counts[j]) for j in span)],
-                      [ui["route_total"], *(str(r.totals[j]) for j in span)]]
-        return self.boxed(text, area_id, table, kind="routing")
+            table += [[answered, *(str(counts[j]) for j in span)],
+                      [total, *(str(r.totals[j]) for j in span)]]
+        return self.boxed(rule.format(**words), area_id, table, kind="routing")
 
     def end_note(self, form: Form) -> list[Block]:
         """The closing box: thanks, and on wave 1 what comes next."""
-        ui, k = self.k.ui, self.k
-        names = ui["list_sep"].join(ui["quote"].format(k.stage[s].name) for s in k.later)
-        text = ui[f"end_{form.kind}"].format(names=names)
+        t, k = self.k.t, self.k
+        text = {"full": t.gettext("This is the end of the questionnaire. Thank you very much! "
+                                  "Please return it as described on page 1."),
+                "wave1": t.gettext("This is the end of the first form. Thank you! A second form "
+                                   "will follow with the {names} statements of the knowledge "
+                                   "areas that reach the threshold; if no area does, there is "
+                                   "no second form."),
+                "wave2": t.gettext("This is the end of the second form. Thank you very much! "
+                                   "Please return it as described on page 1.")}[form.kind]
+        text = text.format(names=k.later_names())
         return [k.space(4 * MM), self.boxed(text, "", kind="note")]

@@ -103,7 +103,7 @@ def respondents(inst: Instrument, groups, rng: random.Random,
                     continue
                 x = area_level[item.area] - STAGE_DROP.get(item.stage, 0.0) + rng.gauss(0, 0.6)
                 if u < 0.06 and x < 2.0:
-                    answers.append(8)  # no such practice here
+                    answers.append(8)  # no such work here
                     continue
                 answers.append(min(5, max(1, int(math.floor(x + 0.5)))))
             out.append((f"{prefix}-{k:02d}", organisation, about, _gate(inst, answers)))

@@ -67,7 +67,7 @@ def scan_cmd(scans: tuple[Path, ...], manifest_path: Path, geometry_paths: tuple
       python -m scoring score scanned/responses.csv --manifest out/pmbok6/pb-zh-TW/manifest.json
     """
     from instrument.manifest import load_manifest
-    from instrument.tables import csv_bytes
+    from instrument.contract import csv_bytes
 
     from . import corrections, geometry, review, scan
 

@@ -15,6 +15,7 @@ from instrument.errors import Location, Problem, problem
 from instrument.model import Instrument
 
 from . import ink
+from .ink import N_
 from .geometry import Geometries
 from .pages import PageRead
 
@@ -91,8 +92,8 @@ def check_complete(forms: list[Form], geos: Geometries, problems: list[Problem])
                                     total=len(layout.layouts)))
 
 
-WRITTEN = "written on the form: type it in"  # the reasons of a field to type in
-NO_ID = "no respondent id printed: type the one the form belongs to"
+WRITTEN = N_("written on the form: type it in")  # the reasons of a field to type in
+NO_ID = N_("no respondent id printed: type the one the form belongs to")
 
 
 @dataclass(frozen=True)

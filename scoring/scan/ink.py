@@ -127,12 +127,18 @@ def measure(page: PageInk, geo: PageGeometry) -> Ink:
 
 # --------------------------------------------------------------------------- decisions
 ANSWER, BLANK_ITEM, FLAG = "answer", "blank", "flag"
+def N_(message: str) -> str:
+    """Mark a message for the catalogue (pybabel extract) without translating it here:
+    flags.csv keeps the English words, review.html shows them in the page's language."""
+    return message
+
+
 REASONS = {
-    "two": "two or more boxes marked",
-    "faint": "a faint mark",
-    "faint_beside": "a faint mark beside the answer",
-    "heavy": "a heavy mark: a cross or a box filled in (cancelled)",
-    "cancelled_only": "only a cancelled (filled-in) box",
+    "two": N_("two or more boxes marked"),
+    "faint": N_("a faint mark"),
+    "faint_beside": N_("a faint mark beside the answer"),
+    "heavy": N_("a heavy mark: a cross or a box filled in (cancelled)"),
+    "cancelled_only": N_("only a cancelled (filled-in) box"),
 }
 
 

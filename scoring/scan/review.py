@@ -7,51 +7,35 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from importlib import resources
 
 import jinja2
 from markupsafe import Markup
 
-from instrument.html import HTML_LANG, csp_hash, script_json
+from instrument import i18n
+from instrument.contract import csp_hash, html_lang, script_json, template_folder
 from instrument.model import Instrument
 
-from . import ink
 from .corrections import Correction
-from .forms import NO_ID, WRITTEN, Flag
+from .forms import Flag
 
-TEMPLATES = Path(str(resources.files("scoring") / "templates"))
-UI = {
-    "zh-TW": {
-        "title": "掃描複核",
-        "intro": "下列題目無法自動判讀，請對照影像輸入正確代碼（空白＝未作答），輸入完後按"
-                 "「儲存更正」，再以 {option} 重新執行 scan。",
-        "none": "沒有需要複核的題目。", "form": "表單", "value": "正確代碼",
-        "guess": "判讀猜測", "allowed": "可填", "save": "儲存更正",
-        "saved": "已存成 corrections.csv（在瀏覽器的下載資料夾）",
-    },
-    "en": {
-        "title": "Scan review",
-        "intro": "The reader could not decide these items. Type the right code for each "
-                 "(blank = no answer), press Save corrections, then run scan again with "
-                 "{option}.",
-        "none": "Nothing to review.", "form": "Form", "value": "Correct value",
-        "guess": "Guess", "allowed": "takes", "save": "Save corrections",
-        "saved": "Saved as corrections.csv (in the browser's downloads folder)",
-    },
-}
+TEMPLATES = template_folder("scoring")
 
 
-# why an item is flagged, in the page's language (flags.csv keeps the English words)
-REASONS = {"zh-TW": {
-    ink.REASONS["two"]: "勾選了兩個以上的方格",
-    ink.REASONS["faint"]: "筆跡太淡",
-    ink.REASONS["faint_beside"]: "答案旁另有淡淡的筆跡",
-    ink.REASONS["heavy"]: "筆跡很重：是打「X」還是塗黑（更改）",
-    ink.REASONS["cancelled_only"]: "只有塗黑（更改）的方格",
-    WRITTEN: "表單上有手寫內容：請照填",
-    NO_ID: "表單未印受訪者編號：請填入這份表單所屬的編號",
-}}
+def _ui(t: i18n.Text) -> dict[str, str]:
+    """The page's own words in its language (the catalogue's)."""
+    return {
+        "title": t.gettext("Scan review"),
+        "intro": t.gettext("The reader could not decide these items. Type the right code for "
+                           "each (blank = no answer), press Save corrections, then run scan "
+                           "again with {option}."),
+        "none": t.gettext("Nothing to review."),
+        "form": t.pgettext("scan review", "Form"),
+        "value": t.gettext("Correct value"),
+        "guess": t.gettext("Guess"),
+        "allowed": t.pgettext("what a review input takes", "takes"),
+        "save": t.gettext("Save corrections"),
+        "saved": t.gettext("Saved as corrections.csv (in the browser's downloads folder)"),
+    }
 
 
 @dataclass(frozen=True)
@@ -93,13 +77,13 @@ def _labels(instrument: Instrument) -> dict[str, tuple[str, str]]:
 
 def _entries(flags: list[Flag], instrument: Instrument, lang: str) -> tuple[Entry, ...]:
     labels = _labels(instrument)
-    reasons = REASONS.get(lang, {})
+    t = i18n.text(lang)
     out = []
     for n, f in enumerate(flags, 1):
         label, allowed = labels.get(f.column, (f.column, ""))
         image = "data:image/png;base64," + base64.b64encode(f.crop).decode("ascii")
-        out.append(Entry(n, f.form, f"{f.file}, p. {f.page}", f.respondent, f.column, label,
-                         reasons.get(f.reason, f.reason), f.guess, allowed, image))
+        out.append(Entry(n, f.form, t.gettext("{file}, p. {page}").format(file=f.file, page=f.page), f.respondent, f.column, label,
+                         t.gettext(f.reason), f.guess, allowed, image))
     return tuple(out)
 
 
@@ -116,8 +100,8 @@ def render(flags: list[Flag], instrument: Instrument, applied: list[Correction])
     csp = "; ".join(["default-src 'none'", f"style-src {csp_hash(css)}",
                      f"script-src {csp_hash(script)}", "img-src data:", "connect-src 'none'",
                      "base-uri 'none'", "form-action 'none'"])
-    lang = instrument.language if instrument.language in UI else "en"
-    ctx = ReviewContext(HTML_LANG.get(lang, lang), UI[lang], _entries(flags, instrument, lang),
+    lang = instrument.language
+    ctx = ReviewContext(html_lang(lang), _ui(i18n.text(lang)), _entries(flags, instrument, lang),
                         script_json([[c.form, c.column, c.value] for c in applied]),
                         Markup(css), Markup(script), csp)
     return _environment().get_template("review.html.j2").render(ctx=ctx).encode("utf-8")
