@@ -26,10 +26,12 @@ import json
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-import jinja2
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    import jinja2
 
 from . import i18n
 from .model import ID_COLUMNS, Instrument
@@ -88,6 +90,8 @@ def environment(folder: str, language: str) -> jinja2.Environment:
     """The jinja2 environment of a template folder, its ``_()``/``pgettext()`` bound to
     ``language``'s catalogue. Old-style gettext: a translation is text, escaped like any
     other value (new-style would mark it safe, letting a translator's '<' through)."""
+    import jinja2  # here, not at the top: the scorer's command line starts without it
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder),
         autoescape=True,

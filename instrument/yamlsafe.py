@@ -27,7 +27,7 @@ Marks = dict[tuple, Location]
 _ALLOWED_TAGS = {
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:map",
-    "tag:yaml.org,2002:seq", "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:seq", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value",
 }
 
 
@@ -160,6 +160,14 @@ def _reader_detail(exc: yaml.YAMLError) -> str:
     return str(exc).splitlines()[0]
 
 
+def _scalar(node: yaml.ScalarNode, loader: _Loader) -> Any:
+    # a date is text to us, never a datetime; a plain '=' (YAML 1.1's "value" key, which
+    # the safe loader cannot construct) is the text '='
+    if node.tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"):
+        return node.value
+    return loader.construct_object(node, deep=True)
+
+
 def _convert(node: yaml.Node, path: tuple, loader: _Loader, filename: str, marks: Marks,
              errors: Collector) -> Any:
     marks[path] = _loc(filename, node.start_mark)
@@ -167,9 +175,7 @@ def _convert(node: yaml.Node, path: tuple, loader: _Loader, filename: str, marks
         errors.add("YAML_004", _loc(filename, node.start_mark), tag=node.tag)
         return None
     if isinstance(node, yaml.ScalarNode):
-        if node.tag == "tag:yaml.org,2002:timestamp":
-            return node.value  # a date is text to us, never a datetime
-        return loader.construct_object(node, deep=True)
+        return _scalar(node, loader)
     if isinstance(node, yaml.SequenceNode):
         return [_convert(child, path + (i,), loader, filename, marks, errors)
                 for i, child in enumerate(node.value)]
@@ -183,7 +189,10 @@ def _convert(node: yaml.Node, path: tuple, loader: _Loader, filename: str, marks
             errors.add("YAML_001", _loc(filename, key_node.start_mark),
                        detail="a mapping key must be plain text")
             continue
-        key = loader.construct_object(key_node)
+        if key_node.tag not in _ALLOWED_TAGS:
+            errors.add("YAML_004", _loc(filename, key_node.start_mark), tag=key_node.tag)
+            continue
+        key = _scalar(key_node, loader)
         if not isinstance(key, (str, int, bool)) and key is not None:
             key = str(key)
         if key in first_seen:

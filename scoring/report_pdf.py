@@ -206,17 +206,20 @@ def _about(view: ReportView, st: Styles, width: float) -> list:
     stages.setStyle(_style(font, [("VALIGN", (0, 0), (-1, -1), "TOP"),
                                   ("LINEBELOW", (0, 0), (-1, -1), 0.3, charts.GRID)]))
     out += [para(t["stages"], st.h3), stages, para(t["levels"], st.h3)]
-    legend = Table([[str(k), para(text, st.cell)]
-                    for k, text in enumerate(view.level_meanings)],
+    # levels 0..k in shaded, numbered rows; the status note after them ("not rated", "n/a")
+    # unnumbered, so that it does not read as one more level
+    levels = view.level_meanings[:len(view.stages) + 1]
+    legend = Table([[str(k), para(text, st.cell)] for k, text in enumerate(levels)],
                    colWidths=[8 * mm, width - 8 * mm], hAlign="LEFT")
     legend_style = [("ALIGN", (0, 0), (0, -1), "CENTER")]
     shades = len(SHADE_FILL) - 1
-    for k in range(len(view.level_legend)):
-        s = round(k / (len(view.level_legend) - 1) * shades) if len(view.level_legend) > 1 else 0
+    for k in range(len(levels)):
+        s = round(k / (len(levels) - 1) * shades) if len(levels) > 1 else 0
         legend_style += [("BACKGROUND", (0, k), (0, k), SHADE_FILL[s]),
                          ("TEXTCOLOR", (0, k), (0, k), SHADE_INK[s])]
     legend.setStyle(_style(font, legend_style))
     out.append(legend)
+    out += [para(note, st.note) for note in view.level_meanings[len(levels):]]
     return out
 
 

@@ -72,7 +72,7 @@ def page_words(language: str) -> dict[str, str]:
             "download": t.gettext("Download my answers"),
             "download_anyway": t.gettext("Download anyway"),
             "start_over": t.gettext("Start over"),
-            "scale_extra": t.gettext("If you cannot rate it"),
+            "scale_extra": t.gettext("Not scored"),
             "gate_nojs": t.gettext("The statements below cover the area's further stages: "
                                    "please answer them too."),
             "nojs_return": t.gettext("This page's script is not running, so the answers cannot "

@@ -72,6 +72,8 @@ def test_wrong_types_anywhere(value):
     ("? [a, b]\n: 1\n", "YAML_001"),                                # a list as a key
     ("--- 1\n--- 2\n", "YAML_001"),                                 # two documents
     ("id: 12\n", "SCHEMA_001"),                                     # number where text belongs
+    ("=:\n", "SCHEMA_001"),              # YAML 1.1's '=' "value" key: text, not a crash
+    ("id: =\n", "SCHEMA_001"),
 ])
 def test_known_nasties(text, code):
     exc = must_fail_cleanly(text)

@@ -503,3 +503,14 @@ def test_shades_read_at_aa_and_stay_ordered_for_every_colour_vision():
     for matrix in (np.eye(3), *(np.array(m) for m in _CVD.values())):
         seen = [luminance(matrix @ _linear(fill)) for fill, _ in _shades()]
         assert all(a > b * 1.25 for a, b in zip(seen, seen[1:])), seen  # clearly darker
+
+
+def test_pdf_numbers_the_levels_only_not_the_status_note(scores):
+    """The level legend numbers 0..4; the note on "not rated" and "n/a" follows unnumbered
+    (it once sat in a shaded row "5", which read as a fifth level)."""
+    text = _pdf_text(render(scores, ReportSettings(language="en"))["report.pdf"])
+    lines = [line.strip() for line in text.splitlines()]
+    k = len(scores.instrument.stages)
+    note = next(i for i, line in enumerate(lines) if line.startswith(("“not rated”", "5 “not rated”")))
+    assert lines[note].startswith("“not rated”"), lines[note]
+    assert not any(re.match(rf"{k + 1}\b", line) for line in lines[note - 3:note + 1])
