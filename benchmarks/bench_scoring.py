@@ -255,6 +255,8 @@ def main() -> int:
         generate(args.generate, args.n, args.seed)
         return 0
 
+    if args.keep:
+        Path(args.keep).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-scoring-", dir=args.keep))
     before = args.before.resolve() if args.before else None
     try:
