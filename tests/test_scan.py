@@ -312,8 +312,39 @@ def test_SCAN_001_unreadable_scans(tmp_path, built):
     assert (f"{tmp_path / 'notes.pdf'}: cannot read the scan: the file is not a PDF file (its "
             "first bytes say otherwise) [SCAN_001]") in output
     assert f"{tmp_path / 'broken.pdf'}: cannot read the scan: the PDF cannot be opened" in output
-    assert (f"{tmp_path / 'photo.png'}: cannot read the scan: the image cannot be decoded "
-            "[SCAN_001]") in output
+    assert (f"{tmp_path / 'photo.png'}: cannot read the scan: the image cannot be decoded, "
+            "or is larger than 80,000,000 pixels [SCAN_001]") in output
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A valid greyscale PNG of width x height zero pixels, a few hundred kB compressed."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    rows = zlib.compress(b"\0" * ((width + 1) * height), 9)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+
+
+def test_SCAN_001_a_decompression_bomb_is_refused_before_it_is_decoded(tmp_path, built):
+    """400 million pixels in a 400 kB file: refused without allocating them."""
+    import resource
+
+    (tmp_path / "bomb.png").write_bytes(_png_claiming(20_000, 20_000))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    output, code = failing(tmp_path, tmp_path / "bomb.png", "--manifest", built)
+    assert code == 1
+    assert (f"{tmp_path / 'bomb.png'}: cannot read the scan: the image claims a page larger than "
+            "this reader takes (80,000,000 pixels) [SCAN_001]") in output
+    (tmp_path / "big.png").write_bytes(_png_claiming(10_000, 10_000))  # under Pillow's own bound
+    output, code = failing(tmp_path, tmp_path / "big.png", "--manifest", built)
+    assert (f"{tmp_path / 'big.png'}: cannot read the scan: a page of 10000 x 10000 pixels is "
+            "more than this reader takes (80,000,000 pixels) [SCAN_001]") in output
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mib < 200, grown_mib
 
 
 def test_SCAN_002_no_geometry_beside_the_manifest(tmp_path, inst, form, items):

@@ -3,6 +3,7 @@ included), PNG and JPEG (OpenCV). Each page keeps where it came from (file, page
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -32,7 +33,10 @@ class Unreadable(Exception):
 
 
 def cv2_module():
-    """OpenCV, imported when first needed, with its own log lines silenced."""
+    """OpenCV, imported when first needed, with its own log lines silenced and its decoders
+    bounded: an image that says it is larger than MAX_PIXELS is refused before it is
+    decoded (a small compressed file can claim gigapixels: a decompression bomb)."""
+    os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
     import cv2
 
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # we word the errors
@@ -63,19 +67,56 @@ def read_pages(path: Path, max_bytes: int, pdf_dpi: int = PDF_DPI) -> Iterator[P
     if kind == "pdf":
         yield from _pdf_pages(path, data, pdf_dpi)
         return
+    _check_claimed_size(data)
     cv2 = cv2_module()
     buf = np.frombuffer(data, np.uint8)
     if kind == "tiff":
-        ok, images = cv2.imdecodemulti(buf, cv2.IMREAD_GRAYSCALE)
+        try:
+            ok, images = cv2.imdecodemulti(buf, cv2.IMREAD_GRAYSCALE)
+        except cv2.error:  # OpenCV's size bound (see cv2_module), or a broken file
+            ok, images = False, ()
         if not ok or not images:
-            raise Unreadable("the TIFF file cannot be decoded")
+            raise Unreadable(f"the TIFF file cannot be decoded, or a page is larger than {MAX_PIXELS:,} pixels")
     else:
-        image = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)  # applies a JPEG's EXIF rotation
+        try:
+            image = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)  # applies a JPEG's EXIF rotation
+        except cv2.error:  # OpenCV's size bound (see cv2_module), or a broken file
+            image = None
         if image is None:
-            raise Unreadable("the image cannot be decoded")
+            raise Unreadable(f"the image cannot be decoded, or is larger than {MAX_PIXELS:,} pixels")
         images = [image]
     for k, image in enumerate(images, 1):
         yield Page(str(path), k, _checked(image))
+
+
+def _check_claimed_size(data: bytes) -> None:
+    """Refuse a PNG, JPEG or TIFF whose header claims a page larger than MAX_PIXELS, before
+    anything is decoded (Pillow reads headers only until asked for pixels): a small
+    compressed file can claim gigapixels. Files Pillow cannot open are left to OpenCV."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():  # Pillow's own bomb warning: we say it ourselves
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        raise Unreadable(f"the image claims a page larger than this reader takes "
+                         f"({MAX_PIXELS:,} pixels)") from None
+    except (UnidentifiedImageError, OSError, ValueError, EOFError, SyntaxError):
+        return  # not Pillow's to judge: OpenCV decodes it or says it cannot
+    try:
+        with image:
+            for frame in range(getattr(image, "n_frames", 1)):
+                image.seek(frame)
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    raise Unreadable(f"a page of {width} x {height} pixels is more than this "
+                                     f"reader takes ({MAX_PIXELS:,} pixels)")
+    except (UnidentifiedImageError, OSError, ValueError, EOFError, SyntaxError):
+        return  # not Pillow's to judge: OpenCV decodes it or says it cannot
 
 
 def _checked(image: np.ndarray) -> np.ndarray:
