@@ -176,8 +176,12 @@ def _sources(marks: Marks, rename: dict[tuple, tuple] | None = None) -> dict[tup
 
 
 # --------------------------------------------------------------------------- bank
+@lru_cache(maxsize=8)
 def parse_bank(text: str, filename: str) -> Bank:
-    """Validate a bank's YAML text; raise InstrumentError listing every problem."""
+    """Validate a bank's YAML text; raise InstrumentError listing every problem.
+
+    Cached on the text (a Bank is immutable): a run that compiles several profiles or
+    languages of one bank parses it once. Errors are not cached."""
     data, marks = load(text, filename)
     if not isinstance(data, dict):
         raise InstrumentError([problem("SCHEMA_001", Location(filename, 1, 1),
