@@ -309,6 +309,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "SCORE_007": ("'{name}' is not a single-choice background question of this "
                   "questionnaire{suggestion}",
                   "group by one of: {known} (codebook.csv lists the background questions)"),
+    "SCORE_008": ("group '{group}' has {n} respondent{s}: its results in organisations.csv "
+                  "and the reports are close to their own answers",
+                  "merge it with another group, or leave it out of what you publish (groups "
+                  "of fewer than {minimum} can identify a person)"),
     # --- scanned paper forms (scoring/scan/, `python -m scoring scan`) --------
     "SCAN_001": ("cannot read the scan: {detail}",
                  "scan again as PDF, TIFF, PNG or JPEG (greyscale, 200-300 dpi); if the file "

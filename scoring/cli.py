@@ -247,6 +247,14 @@ def score_cmd(files: tuple[Path, ...], manifests: tuple[Path, ...], encoding: st
     responses = result.responses
     formats = formats or _default_formats(len(responses))
     scores = dataclasses.replace(scores, warnings=[*result.warnings, *scores.warnings])
+    if by:  # groups of one or two people: say so, everywhere warnings go
+        from .methods import group_labels
+        from .privacy import small_group_warnings
+
+        small = small_group_warnings(group_labels(responses.instrument, by, responses.organisation,
+                                                  responses.answers), by)
+        click.echo(warnings_text(small), err=True, nl=False)
+        scores = dataclasses.replace(scores, warnings=[*scores.warnings, *small])
     if lang and lang != instrument.language:
         other = [v for v in versions if v.language == lang]
         if len(other) == len(forms.members):  # name areas, stages and codes in that language

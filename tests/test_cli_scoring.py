@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
+from instrument.manifest import load_manifest
 from instrument.tables import manifest_json
 from scoring import cli as cli_module
 from scoring.cli import cli
@@ -646,3 +647,28 @@ def test_background_typed_into_the_data_entry_sheet_reaches_every_output(instrum
                                                          for c in training.choices}
     assert meta.column_names_to_labels["BG_TRAINING"] == training.label
     assert df["BG_YEARS"].iloc[0] == 7 and df["BG_UNIT"].iloc[0] == 3
+
+
+def test_by_says_which_groups_are_small_enough_to_identify_a_person(manifest, tmp_path):
+    """Grouping by a background question prints the results of everyone who gave one
+    answer; a group of one or two shows their own answers (SCORE_008, a warning)."""
+    import csv as csv_module
+
+    rows = list(csv_module.reader(PB.read_text(encoding="utf-8-sig").splitlines()))
+    col = rows[0].index("BG_POSITION")
+    for k, row in enumerate(rows[1:]):
+        row[col] = "2" if k < 2 else "1"
+    path = tmp_path / "two-heads.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv_module.writer(fh).writerows(rows)
+    out = tmp_path / "by"
+    result = run("score", path, "--manifest", manifest, "--by", "BG_POSITION", "--out", out)
+    assert result.exit_code == 0, result.output
+    group = next(q for q in load_manifest(manifest).background if q.id == "BG_POSITION")
+    label = f"2 {group.choices[1].label}"
+    expected = (f"--by BG_POSITION: group '{label}' has 2 respondents: its results in "
+                "organisations.csv and the reports are close to their own answers [SCORE_008]")
+    assert expected in result.stderr
+    assert expected in (out / "warnings.txt").read_text(encoding="utf-8")
+    assert "[SCORE_008]" in (out / "report.html").read_text(encoding="utf-8")
+    assert f"group '1 " not in result.stderr  # 31 respondents: no warning
