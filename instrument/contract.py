@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 from . import i18n
 from .model import ID_COLUMNS, Instrument
 
-__all__ = ["FORMULA_START", "HTML_LANG", "ID_COLUMNS", "csp_hash", "csv_bytes", "environment",
+__all__ = ["FORMULA_START", "HTML_LANG", "ID_COLUMNS", "content_policy", "csp_hash", "csv_bytes", "environment",
            "header", "html_lang", "id_label", "neutralise", "script_json", "template_folder"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -78,6 +78,20 @@ def csp_hash(text: str) -> str:
     """The CSP source expression that allows exactly this inline script or style."""
     digest = hashlib.sha256(text.encode("utf-8")).digest()
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def content_policy(css: str, script: str | None = None, images: str = "'none'") -> str:
+    """The Content-Security-Policy of a self-contained page: no fetch of any kind, only its
+    own inline stylesheet (and script, if any) by hash, images only from ``images``."""
+    return "; ".join([
+        "default-src 'none'",
+        f"style-src {csp_hash(css)}",
+        *([f"script-src {csp_hash(script)}"] if script is not None else []),
+        f"img-src {images}",
+        "connect-src 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+    ])
 
 
 def template_folder(package: str) -> Path:

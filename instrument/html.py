@@ -284,18 +284,6 @@ def _sections(instrument: Instrument, t: i18n.Text):
     return tuple(sections), config_areas
 
 
-def _policy(css: str, js: str) -> str:
-    return "; ".join([
-        "default-src 'none'",
-        f"style-src {contract.csp_hash(css)}",
-        f"script-src {contract.csp_hash(js)}",
-        "img-src 'none'",
-        "connect-src 'none'",
-        "base-uri 'none'",
-        "form-action 'none'",
-    ])
-
-
 # --------------------------------------------------------------------------- context
 def context(instrument: Instrument) -> QuestionnaireContext:
     _check_templates()
@@ -363,7 +351,7 @@ def context(instrument: Instrument) -> QuestionnaireContext:
         config_json=contract.script_json(config),
         css=Markup(css),
         js=Markup(js),
-        csp=_policy(css, js),
+        csp=contract.content_policy(css, js),
     )
 
 

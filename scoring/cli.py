@@ -18,13 +18,14 @@ import sys
 import time
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from instrument import __version__
 from instrument.atomic import restore_interrupted
 from instrument.cligroup import ReportingGroup
-from instrument.errors import InstrumentError, Location, did_you_mean, problem
+from instrument.errors import InstrumentError, Location, Problem, did_you_mean, problem
 from instrument.i18n import languages as report_languages
 from instrument.manifest import bundled_instrument, find_manifests, load_manifest
 from instrument.model import GateRule, Instrument
@@ -35,6 +36,9 @@ from .tidy import DETAIL_LEVELS
 from .responses import ReadResult
 from .scan.command import scan_cmd
 from .variants import Variants
+
+if TYPE_CHECKING:  # scoring.scores imports pandas, which the command line loads only when used
+    from .scores import Scores
 
 METHODS = ("staged", "opm3-binary", "coverage")
 DETAILS = tuple(DETAIL_LEVELS)
@@ -251,10 +255,8 @@ def score_cmd(files: tuple[Path, ...], manifests: tuple[Path, ...], encoding: st
         from .methods import group_labels
         from .privacy import small_group_warnings
 
-        small = small_group_warnings(group_labels(responses.instrument, by, responses.organisation,
-                                                  responses.answers), by)
-        click.echo(warnings_text(small), err=True, nl=False)
-        scores = dataclasses.replace(scores, warnings=[*scores.warnings, *small])
+        scores = _also_warn(scores, small_group_warnings(
+            group_labels(responses.instrument, by, responses.organisation, responses.answers), by))
     if lang and lang != instrument.language:
         other = [v for v in versions if v.language == lang]
         if len(other) == len(forms.members):  # name areas, stages and codes in that language
@@ -271,9 +273,7 @@ def score_cmd(files: tuple[Path, ...], manifests: tuple[Path, ...], encoding: st
     if "pdf" in formats:  # names no installed font can print: say so, everywhere
         from .report_pdf import font_problems
 
-        unprintable = font_problems(scores, settings)
-        click.echo(warnings_text(unprintable), err=True, nl=False)
-        scores = dataclasses.replace(scores, warnings=[*scores.warnings, *unprintable])
+        scores = _also_warn(scores, font_problems(scores, settings))
     files_out = run_files(scores, tuple(formats), detail, settings, layout)
     write_folder(out_dir, files_out)
     n_org = len({o for o in responses.organisation if o})
@@ -431,6 +431,13 @@ def _all_languages(instrument: Instrument) -> tuple[Instrument, ...]:
         return tuple(languages(instrument, bank, load_profile(instrument.profile_id, bank)))
     except InstrumentError:
         return (instrument,)
+
+
+def _also_warn(scores: Scores, problems: list[Problem]) -> Scores:
+    """Warnings found after the read: on stderr now, and with the results (warnings.txt,
+    the reports)."""
+    click.echo(warnings_text(problems), err=True, nl=False)
+    return dataclasses.replace(scores, warnings=[*scores.warnings, *problems])
 
 
 def _print_warnings(result: ReadResult) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from instrument.contract import csp_hash, environment, html_lang, template_folder
+from instrument.contract import content_policy, environment, html_lang, template_folder
 
 from .report_view import STATUSES, Bars, ReportView, Row, Table
 
@@ -107,14 +107,7 @@ def _stylesheet() -> str:
 
 def context(view: ReportView) -> ReportContext:
     css = _stylesheet()
-    csp = "; ".join([
-        "default-src 'none'",
-        f"style-src {csp_hash(css)}",
-        "img-src 'none'",
-        "connect-src 'none'",
-        "base-uri 'none'",
-        "form-action 'none'",
-    ])
+    csp = content_policy(css)
     return ReportContext(
         html_lang=html_lang(view.language),
         view=view,

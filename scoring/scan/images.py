@@ -102,21 +102,20 @@ def _check_claimed_size(data: bytes) -> None:
         with warnings.catch_warnings():  # Pillow's own bomb warning: we say it ourselves
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
+        with image:
+            sizes = []
+            for frame in range(getattr(image, "n_frames", 1)):
+                image.seek(frame)
+                sizes.append(image.size)
     except Image.DecompressionBombError:
         raise Unreadable(f"the image claims a page larger than this reader takes "
                          f"({MAX_PIXELS:,} pixels)") from None
     except (UnidentifiedImageError, OSError, ValueError, EOFError, SyntaxError):
         return  # not Pillow's to judge: OpenCV decodes it or says it cannot
-    try:
-        with image:
-            for frame in range(getattr(image, "n_frames", 1)):
-                image.seek(frame)
-                width, height = image.size
-                if width * height > MAX_PIXELS:
-                    raise Unreadable(f"a page of {width} x {height} pixels is more than this "
-                                     f"reader takes ({MAX_PIXELS:,} pixels)")
-    except (UnidentifiedImageError, OSError, ValueError, EOFError, SyntaxError):
-        return  # not Pillow's to judge: OpenCV decodes it or says it cannot
+    for width, height in sizes:
+        if width * height > MAX_PIXELS:
+            raise Unreadable(f"a page of {width} x {height} pixels is more than this reader "
+                             f"takes ({MAX_PIXELS:,} pixels)")
 
 
 def _checked(image: np.ndarray) -> np.ndarray:

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from functools import lru_cache
 
-import jinja2
 from markupsafe import Markup
 
 from instrument import i18n
-from instrument.contract import csp_hash, html_lang, script_json, template_folder
+from instrument.contract import content_policy, environment, html_lang, script_json, template_folder
 from instrument.model import Instrument
 
 from .corrections import Correction
@@ -87,21 +85,13 @@ def _entries(flags: list[Flag], instrument: Instrument, lang: str) -> tuple[Entr
     return tuple(out)
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True,
-                              lstrip_blocks=True, keep_trailing_newline=True)
-
-
 def render(flags: list[Flag], instrument: Instrument, applied: list[Correction]) -> bytes:
     css = (TEMPLATES / "review.css").read_text(encoding="utf-8")
     script = (TEMPLATES / "review.js").read_text(encoding="utf-8")
-    csp = "; ".join(["default-src 'none'", f"style-src {csp_hash(css)}",
-                     f"script-src {csp_hash(script)}", "img-src data:", "connect-src 'none'",
-                     "base-uri 'none'", "form-action 'none'"])
+    csp = content_policy(css, script, images="data:")
     lang = instrument.language
     ctx = ReviewContext(html_lang(lang), _ui(i18n.text(lang)), _entries(flags, instrument, lang),
                         script_json([[c.form, c.column, c.value] for c in applied]),
                         Markup(css), Markup(script), csp)
-    return _environment().get_template("review.html.j2").render(ctx=ctx).encode("utf-8")
+    template = environment(str(TEMPLATES), lang).get_template("review.html.j2")
+    return template.render(ctx=ctx).encode("utf-8")
